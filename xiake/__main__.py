@@ -1,0 +1,3 @@
+from xiake.cli import main
+
+main()

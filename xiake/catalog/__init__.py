@@ -1,0 +1,1 @@
+"""The technology transfer market's resource libraries."""

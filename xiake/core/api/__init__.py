@@ -1,0 +1,1 @@
+"""REST API base: viewsets and serializers derived from resources, under /api/v1/."""

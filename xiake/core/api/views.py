@@ -1,0 +1,82 @@
+"""ViewSets derived from resources; the router registers one per resource with an ``api_name``."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from xiake.core.api.serializers import serializer_for
+from xiake.core.resources import registry
+from xiake.core.review import TRANSITIONS, TransitionError
+from xiake.core.roles import is_bureau
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(TRANSITIONS))
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ResourceViewSet(viewsets.ModelViewSet):
+    resource = None
+
+    def get_queryset(self):
+        fields = self.get_serializer_class().Meta.fields
+        return self.resource.queryset(self.request.user, "view", columns=fields)
+
+    def perform_create(self, serializer):
+        extra = {"created_by": self.request.user}
+        owner = self.resource.owner_field
+        if owner and not is_bureau(self.request.user):
+            extra[f"{owner}_id"] = self.request.user.organization_id
+        elif owner and not serializer.validated_data.get(owner):
+            raise ValidationError({owner: ["This field is required."]})
+        with transaction.atomic():
+            serializer.save(**extra)
+
+    def perform_update(self, serializer):
+        owner = self.resource.owner_field
+        if owner and not is_bureau(self.request.user) and owner in serializer.validated_data:
+            serializer.validated_data.pop(owner)
+        serializer.save()
+
+
+class ReviewedViewSetMixin:
+    @extend_schema(request=TransitionSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the record through the review workflow (submit, publish, return, reject…)."""
+        obj = self.get_object()
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            obj.transition(
+                data.validated_data["action"], request.user, data.validated_data.get("comment", "")
+            )
+        except TransitionError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(obj).data)
+
+
+def viewset_for(resource):
+    bases = (ReviewedViewSetMixin, ResourceViewSet) if resource.is_reviewed else (ResourceViewSet,)
+    return type(
+        f"{resource.model.__name__}ViewSet",
+        bases,
+        {
+            "resource": resource,
+            "queryset": resource.model.objects.all(),
+            "serializer_class": serializer_for(resource),
+            "filterset_class": resource.filterset_class,
+        },
+    )
+
+
+def build_router() -> DefaultRouter:
+    router = DefaultRouter()
+    for resource in registry().values():
+        if resource.api_name:
+            router.register(resource.api_name, viewset_for(resource), basename=resource.api_name)
+    return router

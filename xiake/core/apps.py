@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "xiake.core"
+    label = "core"
+    verbose_name = _("Platform")
+
+    def ready(self):
+        from xiake.core import changelog  # noqa: F401  (connects the audit signal handlers)

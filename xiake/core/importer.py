@@ -1,0 +1,370 @@
+"""Spreadsheet import that a bureau can trust.
+
+1. ``read_table`` checks the upload (type, size, macros, zip bombs) and yields rows.
+2. ``validate`` parses every row against the resource's columns and the natural key, collecting
+   errors as (row, column, value, reason) without writing anything.
+3. ``apply`` writes all rows in one transaction, or, only when asked, the valid rows alone.
+Rows whose natural key already exists update that record, so importing a file twice creates nothing new.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
+from xiake.core.context import acting_as
+from xiake.core.models import ChangeAction, ChangeRecord
+from xiake.core.review import ReviewStatus
+from xiake.core.roles import is_bureau
+
+ALLOWED_SUFFIXES = {".xlsx", ".csv"}
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 200
+MAX_ROWS = 200_000
+BATCH = 1000
+
+
+class ImportRejected(ValueError):
+    """The file as a whole cannot be read (wrong type, too big, macros, no header)."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self):
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict
+    many: dict
+    key: tuple
+    existing_pk: int | None = None
+
+
+@dataclass
+class Validation:
+    total: int = 0
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> set[int]:
+        return {e.row for e in self.errors}
+
+    @property
+    def valid_rows(self) -> list[ParsedRow]:
+        bad = self.error_rows
+        return [r for r in self.rows if r.number not in bad]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_upload(name: str, data: bytes) -> str:
+    """Refuse what must not be parsed; returns the suffix."""
+    suffix = PurePath(name or "").suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise ImportRejected(
+            _(
+                "Only .xlsx and .csv files can be imported (macro-enabled workbooks "
+                "such as .xlsm are refused)."
+            )
+        )
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ImportRejected(
+            _("The file is larger than %(mb)d MB.")
+            % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+        )
+    if suffix == ".xlsx":
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            raise ImportRejected(_("The file is not a valid .xlsx workbook.")) from None
+        total = 0
+        for info in archive.infolist():
+            lowered = info.filename.lower()
+            if "vbaproject" in lowered or lowered.endswith(".bin") and "vba" in lowered:
+                raise ImportRejected(
+                    _("The workbook contains macros; save it as .xlsx without macros.")
+                )
+            total += info.file_size
+            if (
+                info.compress_size
+                and info.file_size / info.compress_size > MAX_RATIO
+                and info.file_size > 10 * 1024 * 1024
+            ):
+                raise ImportRejected(_("The workbook is suspiciously compressed; refused."))
+        if total > MAX_UNCOMPRESSED:
+            raise ImportRejected(_("The workbook is too large once uncompressed."))
+        try:
+            content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+        except KeyError:
+            raise ImportRejected(_("The file is not a valid .xlsx workbook.")) from None
+        if "macroEnabled" in content_types:
+            raise ImportRejected(
+                _("The workbook contains macros; save it as .xlsx without macros.")
+            )
+    return suffix
+
+
+def read_table(name: str, data: bytes):
+    """Header row and data rows (as lists) of the first sheet or of the CSV file."""
+    suffix = check_upload(name, data)
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportRejected(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
+        rows = list(csv.reader(io.StringIO(text)))
+    else:
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on damaged files
+            raise ImportRejected(_("The workbook cannot be read: %(err)s") % {"err": exc}) from None
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        wb.close()
+    if not rows:
+        raise ImportRejected(_("The file is empty."))
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportRejected(_("At most %(n)d rows per file.") % {"n": MAX_ROWS})
+    return rows[0], rows[1:]
+
+
+def _match_headers(header, columns):
+    """Map column index → Column; unknown and missing headers are errors on row 1."""
+    by_alias = {}
+    for col in columns:
+        for alias in {col.header.lower(), *col.aliases}:
+            by_alias[alias] = col
+    mapping, errors, seen = {}, [], set()
+    for idx, cell in enumerate(header):
+        text = normalise_text(cell).lstrip("*").strip().lower()
+        if not text:
+            continue
+        col = by_alias.get(text)
+        if col is None:
+            errors.append(RowError(1, normalise_text(cell), "", _("Unknown column.")))
+        elif col.name in seen:
+            errors.append(RowError(1, col.header, "", _("The column appears twice.")))
+        else:
+            seen.add(col.name)
+            mapping[idx] = col
+    return mapping, errors, seen
+
+
+def validate(resource, user, header, rows) -> Validation:
+    columns = columns_for(resource)
+    result = Validation(total=len(rows))
+    mapping, header_errors, present = _match_headers(header, columns)
+    result.errors.extend(header_errors)
+    owner = resource.owner_field
+    bureau = is_bureau(user)
+    for col in columns:
+        if col.required and col.name not in present and not (col.name == owner and not bureau):
+            result.errors.append(RowError(1, col.header, "", _("Required column is missing.")))
+    if result.errors:
+        return result
+
+    lookups = Lookups()
+    key_fields = resource.natural_key
+    seen_keys: dict[tuple, int] = {}
+    for offset, raw in enumerate(rows):
+        number = offset + 2
+        if all(normalise_text(v) == "" for v in raw):
+            result.total -= 1
+            continue
+        values, many, row_errors = {}, {}, []
+        for idx, col in mapping.items():
+            cell = raw[idx] if idx < len(raw) else None
+            try:
+                value = col.parse(cell, lookups)
+            except CellError as exc:
+                row_errors.append(
+                    RowError(number, col.header, normalise_text(cell)[:100], str(exc))
+                )
+                continue
+            if col.kind == "terms":
+                many[col.name] = value
+            elif col.kind == "fk":
+                values[f"{col.name}_id"] = value
+            else:
+                values[col.name] = value
+        if owner and not bureau:
+            own = user.organization_id
+            given = values.get(f"{owner}_id")
+            if given not in (None, own):
+                row_errors.append(
+                    RowError(
+                        number,
+                        resource.header(owner),
+                        "",
+                        _("You may import only your own organisation's records."),
+                    )
+                )
+            values[f"{owner}_id"] = own
+        key = tuple(values.get(f"{k}_id", values.get(k)) for k in key_fields)
+        if key_fields and not row_errors:
+            first = seen_keys.get(key)
+            if first is not None:
+                row_errors.append(
+                    RowError(
+                        number,
+                        "、".join(resource.header(k) for k in key_fields),
+                        "",
+                        _("Duplicate of row %(row)d in this file.") % {"row": first},
+                    )
+                )
+            else:
+                seen_keys[key] = number
+        result.errors.extend(row_errors)
+        result.rows.append(ParsedRow(number, values, many, key))
+    _match_existing(resource, user, result)
+    return result
+
+
+def _match_existing(resource, user, result: Validation):
+    """Attach the ids of records that already exist (natural key) and check they may be changed."""
+    key_fields = resource.natural_key
+    if not key_fields or not result.rows:
+        return
+    attnames = [resource.field(k).attname for k in key_fields]
+    first_values = {r.key[0] for r in result.rows}
+    existing = {}
+    qs = resource.model.objects.filter(**{f"{attnames[0]}__in": list(first_values)})
+    for pk, *vals in qs.values_list("pk", *attnames).iterator():
+        existing[tuple(normalise_text(v) if isinstance(v, str) else v for v in vals)] = pk
+    changeable = None
+    for row in result.rows:
+        norm = tuple(normalise_text(v) if isinstance(v, str) else v for v in row.key)
+        pk = existing.get(norm)
+        if pk is None:
+            continue
+        if changeable is None:
+            changeable = set(
+                resource.model.objects.restrict(user, "change")
+                .filter(pk__in=list(existing.values()))
+                .values_list("pk", flat=True)
+            )
+        if pk not in changeable:
+            result.errors.append(
+                RowError(
+                    row.number,
+                    "、".join(resource.header(k) for k in key_fields),
+                    "",
+                    _(
+                        "The record exists and belongs to another "
+                        "organisation; you may not change it."
+                    ),
+                )
+            )
+        row.existing_pk = pk
+
+
+def apply(resource, user, validation: Validation, valid_only=False, publish=False) -> dict:
+    """Write the rows in one transaction; refuse when there are errors unless ``valid_only``."""
+    if validation.errors and not valid_only:
+        raise ImportRejected(_("The file has errors; nothing was imported."))
+    rows = validation.valid_rows
+    model = resource.model
+    status = ReviewStatus.PUBLISHED if (publish and is_bureau(user)) else ReviewStatus.DRAFT
+    created = updated = 0
+    with acting_as(user), transaction.atomic():
+        to_create = [r for r in rows if r.existing_pk is None]
+        to_update = [r for r in rows if r.existing_pk is not None]
+        for start in range(0, len(to_create), BATCH):
+            chunk = to_create[start : start + BATCH]
+            objs = []
+            for r in chunk:
+                obj = model(**r.values)
+                if resource.is_reviewed:
+                    obj.status = status
+                obj.created_by = user if user.is_authenticated else None
+                objs.append(obj)
+            model.objects.bulk_create(objs)
+            _set_many(resource, list(zip(objs, chunk, strict=True)), replace=False)
+            _log(objs, ChangeAction.IMPORT, None)
+            created += len(objs)
+        if to_update:
+            for start in range(0, len(to_update), BATCH):
+                chunk = to_update[start : start + BATCH]
+                current = model.objects.in_bulk([r.existing_pk for r in chunk])
+                befores, objs = {}, []
+                fields = set()
+                for r in chunk:
+                    obj = current[r.existing_pk]
+                    befores[obj.pk] = obj.snapshot()
+                    for name, value in r.values.items():
+                        setattr(obj, name, value)
+                        fields.add(name)
+                    objs.append(obj)
+                if fields:
+                    model.objects.bulk_update(objs, sorted(fields | {"updated_at"}))
+                _set_many(resource, list(zip(objs, chunk, strict=True)), replace=True)
+                _log(objs, ChangeAction.IMPORT, befores)
+                updated += len(objs)
+    return {"created": created, "updated": updated}
+
+
+def _set_many(resource, pairs, replace: bool):
+    names = {name for _obj, row in pairs for name in row.many}
+    for name in names:
+        through = resource.field(name).remote_field.through
+        src = f"{resource.model._meta.model_name}_id"
+        dst = [f.attname for f in through._meta.fields if f.attname not in ("id", src)][0]
+        if replace:
+            through.objects.filter(**{f"{src}__in": [o.pk for o, _r in pairs]}).delete()
+        links = []
+        for obj, row in pairs:
+            for term in dict.fromkeys(row.many.get(name, [])):
+                links.append(through(**{src: obj.pk, dst: term.pk}))
+        through.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _log(objs, action, befores):
+    from xiake.core.changelog import build_record
+
+    records = [
+        build_record(obj, action, before=(befores or {}).get(obj.pk), after=obj.snapshot())
+        for obj in objs
+    ]
+    ChangeRecord.objects.bulk_create(records, batch_size=BATCH)
+
+
+def error_report(errors: list[dict]) -> bytes:
+    """The downloadable error report: one line per problem with row, column, value and reason."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误报告")
+    ws.append(["行号", "列", "值", "原因"])
+    for e in errors:
+        ws.append([e["row"], e["column"], e["value"], e["message"]])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,267 @@
+"""Platform models: the change log, attachments, import jobs and the abstract bases of every record."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xiake.core.querysets import RestrictedQuerySet
+from xiake.core.review import STATUS_BADGES, TRANSITIONS, ReviewStatus, TransitionError
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+    REVIEW = "review", _("Reviewed")
+    IMPORT = "import", _("Imported")
+    EXPORT = "export", _("Exported")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+
+
+class ChangeRecord(models.Model):
+    """One entry of the audit trail: who did what to which record, when, with before/after snapshots.
+
+    Written by the signal handlers in ``core.changelog`` (saves, deletes, logins) and by the workflow,
+    import and export code. The application only ever inserts rows.
+    """
+
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(
+        _("action"), max_length=20, choices=ChangeAction.choices, db_index=True
+    )
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    comment = models.TextField(_("comment"), blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-time", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="core_change_object_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.time:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class Attachment(models.Model):
+    """A file attached to any record (contract scans, certificates, achievement brochures)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    parent = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="core_attach_object_idx")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportJob(models.Model):
+    """One spreadsheet import: the uploaded file, what validation found, and what was written."""
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", _("Validated")
+        FAILED = "failed", _("Has errors")
+        IMPORTED = "imported", _("Imported")
+
+    resource = models.CharField(_("library"), max_length=64)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.resource} {self.file_name}"
+
+
+class AuditedModel(models.Model):
+    """Base of every business record: timestamps, creator, attachments, and change logging.
+
+    ``_loaded_values`` keeps the field values read from the database so that the change log can
+    write a before/after snapshot without an extra query.
+    """
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    attachments = GenericRelation(Attachment)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    # Fields left out of change-log snapshots (noise, or derived).
+    changelog_exclude = ("updated_at", "created_at", "search_text")
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def snapshot(self) -> dict:
+        """Concrete field values as stored (foreign keys as ids), for the change log."""
+        data = {}
+        for f in self._meta.concrete_fields:
+            if f.name in self.changelog_exclude:
+                continue
+            data[f.attname] = f.value_from_object(self)
+        return data
+
+    def loaded_snapshot(self) -> dict | None:
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is None:
+            return None
+        return {
+            k: v
+            for k, v in loaded.items()
+            if k not in self.changelog_exclude
+            and k in {f.attname for f in self._meta.concrete_fields}
+        }
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        meta = self._meta
+        return reverse(f"{meta.app_label}:{meta.model_name}_detail", args=[self.pk])
+
+
+class ReviewedModel(AuditedModel):
+    """A record that goes through the bureau's review before the public sees it."""
+
+    status = models.CharField(
+        _("review status"),
+        max_length=16,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.DRAFT,
+        db_index=True,
+    )
+    review_comment = models.TextField(_("review comment"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGES.get(self.status, "secondary")
+
+    def available_transitions(self, user) -> list:
+        policy = type(self).policy
+        result = []
+        for t in TRANSITIONS.values():
+            if self.status not in t.sources:
+                continue
+            if t.by == "reviewer" and policy.can_review(user, self):
+                result.append(t)
+            elif t.by == "owner" and policy.can(user, self, "change"):
+                result.append(t)
+        return result
+
+    def transition(self, action: str, user, comment: str = "") -> None:
+        """Move the record through the workflow, or raise TransitionError saying why not."""
+        from xiake.core.changelog import record_change
+
+        t = TRANSITIONS.get(action)
+        if t is None:
+            raise TransitionError(_("Unknown action “%(action)s”.") % {"action": action})
+        if t not in self.available_transitions(user):
+            if self.status not in t.sources:
+                raise TransitionError(
+                    _("“%(action)s” is not possible while the record is “%(status)s”.")
+                    % {"action": t.label, "status": self.get_status_display()}
+                )
+            raise TransitionError(_("You may not “%(action)s” this record.") % {"action": t.label})
+        comment = (comment or "").strip()
+        if t.comment_required and not comment:
+            raise TransitionError(_("A comment is required to “%(action)s”.") % {"action": t.label})
+        before = self.snapshot()
+        now = timezone.now()
+        self.status = t.target
+        if t.by == "reviewer":
+            self.review_comment = comment
+            self.reviewed_by = user
+            self.reviewed_at = now
+        elif action == "submit":
+            self.submitted_at = now
+        self._skip_changelog = True
+        self.save()
+        self._skip_changelog = False
+        record_change(self, "review", before=before, comment=f"{t.label}: {comment}".rstrip(": "))

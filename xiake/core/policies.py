@@ -1,0 +1,108 @@
+"""Row-level policies: each model declares one, and every view, API and export goes through it.
+
+A policy answers three questions: which rows a user may view/change/delete/review (``scope``), may the
+user create such records (``can_create``), and may the user see a record's contact details
+(``contact_visible``). Views never write their own permission code.
+"""
+
+from django.db.models import Q
+
+from xiake.core.review import ReviewStatus
+from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
+
+ALL_MEMBER_ROLES = frozenset(
+    {Role.UNIVERSITY, Role.ENTERPRISE, Role.MANAGER, Role.INSTITUTION, Role.BUREAU}
+)
+
+# Other apps (docking cases) add functions ``(user, obj) -> bool`` granting contact visibility,
+# so that catalog does not have to know about them.
+contact_grant_providers: list = []
+
+
+class Policy:
+    """Base policy: bureau sees and does everything; others as the subclass allows."""
+
+    create_roles: frozenset = frozenset()
+
+    def scope(self, qs, user, action):
+        if is_bureau(user):
+            return qs
+        method = getattr(self, f"scope_{action}", None)
+        if method is None:
+            return qs.none()
+        return method(qs, user)
+
+    def can(self, user, obj, action: str) -> bool:
+        if obj is None or obj.pk is None:
+            return False
+        return self.scope(type(obj).objects.filter(pk=obj.pk), user, action).exists()
+
+    def can_create(self, user) -> bool:
+        return is_bureau(user) or (
+            getattr(user, "is_authenticated", False) and role_of(user) in self.create_roles
+        )
+
+    def can_review(self, user, obj=None) -> bool:
+        return is_bureau(user)
+
+    def can_import(self, user) -> bool:
+        return self.can_create(user)
+
+    def contact_visible(self, user, obj) -> bool:
+        if is_bureau(user):
+            return True
+        return any(provider(user, obj) for provider in contact_grant_providers)
+
+
+class PublicReadPolicy(Policy):
+    """Everyone may read; only the bureau writes (reference lists, organisations' public data)."""
+
+    def scope_view(self, qs, user):
+        return qs
+
+
+class BureauOnlyPolicy(Policy):
+    """Only the bureau sees these rows (audit trail, import jobs of others)."""
+
+
+class OwnedRecordPolicy(Policy):
+    """Records owned by an organisation and published after review.
+
+    - anyone (also anonymous) views published records;
+    - members of the owning organisation view, change and delete their own records in any state;
+    - only the bureau reviews.
+    """
+
+    owner_field = "owner_org"
+    create_roles = frozenset({Role.UNIVERSITY, Role.ENTERPRISE, Role.INSTITUTION})
+    editor_roles = ALL_MEMBER_ROLES
+    public_filter = Q(status=ReviewStatus.PUBLISHED)
+
+    def own_filter(self, user) -> Q:
+        org_id = organization_id_of(user)
+        if org_id is None or role_of(user) not in self.editor_roles:
+            return Q(pk__in=[])
+        return Q(**{f"{self.owner_field}_id": org_id})
+
+    def scope_view(self, qs, user):
+        return qs.filter(self.public_filter | self.own_filter(user))
+
+    def scope_change(self, qs, user):
+        return qs.filter(self.own_filter(user))
+
+    scope_delete = scope_change
+
+    def contact_visible(self, user, obj) -> bool:
+        org_id = organization_id_of(user)
+        if org_id is not None and self.owner_id(obj) == org_id:
+            return True
+        return super().contact_visible(user, obj)
+
+    def owner_id(self, obj):
+        """The owning organisation's id, following ``owner_field`` across relations."""
+        *path, last = self.owner_field.split("__")
+        for name in path:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                return None
+        return getattr(obj, f"{last}_id", None)

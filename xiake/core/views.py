@@ -1,0 +1,368 @@
+"""Generic pages built from a Resource: list, detail, edit, delete, review, history, import, export.
+
+Every view obtains its rows through ``Model.objects.restrict(user, action)``; a record outside the
+user's scope answers 404, an action the user may not take answers 403.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, models, transaction
+from django.forms import modelform_factory
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from xiake.core import exporter, importer
+from xiake.core.changelog import record_event
+from xiake.core.filtersets import unknown_params
+from xiake.core.masking import masked_values
+from xiake.core.models import ChangeAction, ChangeRecord, ImportJob
+from xiake.core.review import TransitionError
+from xiake.core.roles import is_bureau
+from xiake.core.tables import Table
+
+PAGE_SIZES = (20, 50, 100)
+EXPORT_LIMIT = 100_000
+
+
+class ResourceView(View):
+    resource = None  # set by core.urls for each registered resource
+
+    def get_object(self, pk, action="view"):
+        """The record if ``action`` is allowed; 404 when it is not even visible, 403 otherwise."""
+        visible = self.resource.model.objects.restrict(self.request.user, "view")
+        obj = get_object_or_404(visible, pk=pk)
+        if action != "view" and not self.resource.policy().can(self.request.user, obj, action):
+            raise PermissionDenied
+        return obj
+
+    def context(self, **extra):
+        return {"resource": self.resource, "opts": self.resource.model._meta, **extra}
+
+
+class ObjectListView(ResourceView):
+    template_name = "core/object_list.html"
+
+    def get(self, request):
+        resource = self.resource
+        bad = unknown_params(request.GET, resource.filterset_class)
+        if bad:
+            return render(
+                request,
+                "400.html",
+                {"message": _("Unknown filter parameter: %(p)s") % {"p": ", ".join(bad)}},
+                status=400,
+            )
+        filterset = resource.filterset_class(
+            request.GET, queryset=resource.queryset(request.user), request=request
+        )
+        if not filterset.is_valid():
+            return render(
+                request,
+                self.template_name,
+                self.context(filterset=filterset, table=None, page_obj=None),
+                status=400,
+            )
+        qs = filterset.qs
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            record_event(
+                ChangeAction.EXPORT,
+                comment=f"{resource.model_name} {export} {request.GET.urlencode()}",
+            )
+            return exporter.export_response(resource, qs[:EXPORT_LIMIT], request.user, export)
+        try:
+            per_page = int(request.GET.get("page_size", PAGE_SIZES[0]))
+        except ValueError:
+            per_page = PAGE_SIZES[0]
+        per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+        page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
+        table = Table(
+            resource, page_obj.object_list, request.user, ordering=request.GET.get("ordering", "")
+        )
+        policy = resource.policy()
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                filterset=filterset,
+                table=table,
+                page_obj=page_obj,
+                can_create=policy.can_create(request.user),
+                can_import=policy.can_import(request.user),
+                page_sizes=PAGE_SIZES,
+            ),
+        )
+
+
+class ObjectDetailView(ResourceView):
+    template_name = "core/object_detail.html"
+
+    def get(self, request, pk):
+        obj = self.get_object(pk)
+        resource, policy = self.resource, self.resource.policy()
+        fields = []
+        raw = {}
+        for name in resource.detail_field_names:
+            f = resource.field(name)
+            value = getattr(obj, name)
+            if f.many_to_many:
+                value = list(value.all())
+            elif f.choices:
+                value = obj._get_FIELD_display(f)
+            raw[name] = value
+        raw = masked_values(obj, request.user, raw)
+        for name in resource.detail_field_names:
+            fields.append((resource.field(name), raw[name]))
+        transitions = obj.available_transitions(request.user) if resource.is_reviewed else []
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                object=obj,
+                fields=fields,
+                transitions=transitions,
+                can_change=policy.can(request.user, obj, "change"),
+                can_delete=policy.can(request.user, obj, "delete"),
+                related=self.related(obj),
+            ),
+        )
+
+    def related(self, obj):
+        """Lists of child records to show under the fields (declared by the resource)."""
+        return [
+            (label, getattr(obj, attr).all()[:50])
+            for label, attr in getattr(self.resource, "detail_related", ())
+        ]
+
+
+class ObjectEditView(LoginRequiredMixin, ResourceView):
+    template_name = "core/object_edit.html"
+
+    def form_class(self):
+        resource = self.resource
+        fields = list(resource.form_fields)
+        if resource.owner_field and not is_bureau(self.request.user):
+            fields.remove(resource.owner_field)
+        form_class = modelform_factory(resource.model, fields=fields)
+        self.limit_term_choices(form_class)
+        return form_class
+
+    def limit_term_choices(self, form_class):
+        """Offer only the current version of each taxonomy in forms."""
+        for name, field in form_class.base_fields.items():
+            qs = getattr(field, "queryset", None)
+            if qs is not None and qs.model._meta.label == "taxonomy.Term":
+                field.queryset = qs.filter(scheme__is_current=True).order_by("sort_order", "code")
+
+    def get_instance(self, pk):
+        if pk is None:
+            if not self.resource.policy().can_create(self.request.user):
+                raise PermissionDenied
+            return self.resource.model()
+        return self.get_object(pk, "change")
+
+    def get(self, request, pk=None):
+        obj = self.get_instance(pk)
+        form = self.form_class()(instance=obj)
+        return render(request, self.template_name, self.context(form=form, object=obj))
+
+    def post(self, request, pk=None):
+        obj = self.get_instance(pk)
+        form = self.form_class()(request.POST, request.FILES, instance=obj)
+        if form.is_valid():
+            instance = form.save(commit=False)
+            if pk is None:
+                instance.created_by = request.user
+                owner = self.resource.owner_field
+                if owner and not is_bureau(request.user):
+                    setattr(instance, f"{owner}_id", request.user.organization_id)
+            try:
+                with transaction.atomic():
+                    instance.save()
+                    form.save_m2m()
+            except IntegrityError:
+                form.add_error(
+                    None, _("A record with the same name already exists for this organisation.")
+                )
+            else:
+                messages.success(request, _("Saved “%(obj)s”.") % {"obj": instance})
+                return redirect(instance.get_absolute_url())
+        return render(request, self.template_name, self.context(form=form, object=obj), status=400)
+
+
+class ObjectDeleteView(LoginRequiredMixin, ResourceView):
+    template_name = "core/object_delete.html"
+
+    def get(self, request, pk):
+        obj = self.get_object(pk, "delete")
+        return render(request, self.template_name, self.context(object=obj))
+
+    def post(self, request, pk):
+        obj = self.get_object(pk, "delete")
+        try:
+            obj.delete()
+        except models.ProtectedError:
+            messages.error(
+                request,
+                _("“%(obj)s” is still referenced by other records and cannot be deleted.")
+                % {"obj": obj},
+            )
+            return redirect(obj.get_absolute_url())
+        messages.success(request, _("Deleted “%(obj)s”.") % {"obj": obj})
+        return redirect(self.resource.url_name("list"))
+
+
+class ObjectReviewView(LoginRequiredMixin, ResourceView):
+    """POST action=submit|withdraw|publish|return|reject|unpublish with an optional comment."""
+
+    def post(self, request, pk):
+        obj = self.get_object(pk)
+        try:
+            obj.transition(
+                request.POST.get("action", ""), request.user, request.POST.get("comment", "")
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("“%(obj)s” is now %(status)s.")
+                % {"obj": obj, "status": obj.get_status_display()},
+            )
+        return redirect(obj.get_absolute_url())
+
+
+class ObjectHistoryView(ResourceView):
+    template_name = "core/object_history.html"
+
+    def get(self, request, pk):
+        obj = self.get_object(pk)
+        ct = ContentType.objects.get_for_model(self.resource.model)
+        records = ChangeRecord.objects.filter(content_type=ct, object_id=str(obj.pk))
+        records = records.select_related("actor")[:200]
+        return render(request, self.template_name, self.context(object=obj, records=records))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+    publish = forms.BooleanField(
+        label=_("Publish imported records at once (bureau only)"), required=False
+    )
+
+
+class ObjectImportView(LoginRequiredMixin, ResourceView):
+    """Upload → validation report → explicit import (all rows, or the valid rows only)."""
+
+    template_name = "core/object_import.html"
+
+    def check(self):
+        if not self.resource.policy().can_import(self.request.user):
+            raise PermissionDenied
+
+    def get(self, request):
+        self.check()
+        return render(request, self.template_name, self.context(form=ImportForm()))
+
+    def post(self, request):
+        self.check()
+        if "job" in request.POST:
+            return self.apply(request)
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, self.context(form=form), status=400)
+        upload = form.cleaned_data["file"]
+        if upload.size > importer.settings.UPLOAD_MAX_BYTES:
+            form.add_error("file", _("The file is too large."))
+            return render(request, self.template_name, self.context(form=form), status=400)
+        data = upload.read()
+        try:
+            header, rows = importer.read_table(upload.name, data)
+        except importer.ImportRejected as exc:
+            form.add_error("file", str(exc))
+            return render(request, self.template_name, self.context(form=form), status=400)
+        validation = importer.validate(self.resource, request.user, header, rows)
+        job = ImportJob(
+            resource=self.resource.model_name,
+            file_name=upload.name[:255],
+            user=request.user,
+            total_rows=validation.total,
+            valid_rows=len(validation.valid_rows),
+            errors=[e.as_dict() for e in validation.errors[:5000]],
+            status=ImportJob.Status.VALIDATED if validation.ok else ImportJob.Status.FAILED,
+        )
+        from django.core.files.base import ContentFile
+
+        job.file.save(upload.name, ContentFile(data), save=False)
+        job.save()
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                form=ImportForm(initial={"publish": form.cleaned_data["publish"]}),
+                job=job,
+                publish=form.cleaned_data["publish"],
+                updates=sum(1 for r in validation.rows if r.existing_pk),
+            ),
+        )
+
+    def apply(self, request):
+        job = get_object_or_404(
+            ImportJob, pk=request.POST["job"], user=request.user, resource=self.resource.model_name
+        )
+        if job.status == ImportJob.Status.IMPORTED:
+            messages.info(request, _("This file has already been imported."))
+            return redirect(self.resource.url_name("list"))
+        valid_only = request.POST.get("valid_only") == "1"
+        job.file.open("rb")
+        data = job.file.read()
+        job.file.close()
+        header, rows = importer.read_table(job.file_name, data)
+        validation = importer.validate(self.resource, request.user, header, rows)
+        try:
+            counts = importer.apply(
+                self.resource,
+                request.user,
+                validation,
+                valid_only=valid_only,
+                publish=request.POST.get("publish") == "on",
+            )
+        except importer.ImportRejected as exc:
+            messages.error(request, str(exc))
+            return render(
+                request, self.template_name, self.context(form=ImportForm(), job=job), status=400
+            )
+        job.status = ImportJob.Status.IMPORTED
+        job.created_count, job.updated_count = counts["created"], counts["updated"]
+        job.save()
+        messages.success(
+            request,
+            _("Imported: %(c)d created, %(u)d updated, %(s)d rows skipped.")
+            % {
+                "c": counts["created"],
+                "u": counts["updated"],
+                "s": validation.total - len(validation.valid_rows),
+            },
+        )
+        return redirect(self.resource.url_name("list"))
+
+
+class ImportTemplateView(LoginRequiredMixin, ResourceView):
+    def get(self, request):
+        return exporter.template_response(self.resource)
+
+
+class ImportErrorReportView(LoginRequiredMixin, ResourceView):
+    def get(self, request, job):
+        job = get_object_or_404(ImportJob.objects.filter(user=request.user), pk=job)
+        response = HttpResponse(
+            importer.error_report(job.errors),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="import-errors-{job.pk}.xlsx"'
+        return response

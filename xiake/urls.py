@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from xiake.accounts import resources as _accounts_resources  # noqa: F401
+from xiake.catalog import resources as _catalog_resources  # noqa: F401
+from xiake.core.api.views import build_router
+
+api_router = build_router()
+
+urlpatterns = [
+    path("", include("xiake.core.urls")),
+    path("accounts/", include("xiake.accounts.urls")),
+    path("catalog/", include("xiake.catalog.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(api_router.urls)),
+]
