@@ -47,7 +47,12 @@ def test_divisions_hang_under_their_sections():
 def test_small_lists_use_the_agreed_codes():
     assert [t.code for t in terms("stage")] == ["early", "middle", "mature"]
     assert [t.code for t in terms("coop_mode")] == [
-        "self", "transfer", "license", "joint", "equity", "other",
+        "self",
+        "transfer",
+        "license",
+        "joint",
+        "equity",
+        "other",
     ]
     assert dict(term_choices("coop_mode"))["equity"] == "作价投资"
     assert [t.code for t in terms("trl")] == [str(n) for n in range(1, 10)]
@@ -124,3 +129,14 @@ def test_typed_sei2018_matches_the_table(taxonomy_files):
     rows = _read(taxonomy_files / "sei2018_strategic_emerging_industries_L1L2.jsonl")
     table = {r["code"]: r["name"] for r in rows if r["level"] == 1}
     assert {t.code: t.name for t in builtin.SCHEMES[2].terms} == table
+
+
+def test_builtin_reload_keeps_deactivated_terms_inactive():
+    Term.objects.filter(scheme=current_scheme("demand_type"), code="talent").update(is_active=False)
+    load_builtin()
+    assert [t.code for t in terms("demand_type")] == [
+        "tackling",
+        "introduction",
+        "testing",
+        "other",
+    ]

@@ -57,7 +57,9 @@ def test_load_disciplines_and_sei(taxonomy_files):
     assert resolve("gbt13745", "5201020 可计算性理论").parent.code == "52010"
     assert resolve("gbt13745", "1903510").parent.code == "190"  # its 二级 row is missing
     run(
-        "--scheme", "sei2018", "--file",
+        "--scheme",
+        "sei2018",
+        "--file",
         str(taxonomy_files / "sei2018_strategic_emerging_industries_L1L2.jsonl"),
     )
     assert terms("sei2018", 2).count() == 40
@@ -65,7 +67,9 @@ def test_load_disciplines_and_sei(taxonomy_files):
 
 
 def test_load_ipc_main_groups_creates_the_scheme(taxonomy_files):
-    out = run("--scheme", "ipc", "--file", str(taxonomy_files / "ipc_2026.01_zh_to_maingroup.jsonl"))
+    out = run(
+        "--scheme", "ipc", "--file", str(taxonomy_files / "ipc_2026.01_zh_to_maingroup.jsonl")
+    )
     assert "ipc 2026.01 (current): 8260 terms" in out
     assert terms("ipc", 1).count() == 8
     assert terms("ipc", 4).count() == 7469

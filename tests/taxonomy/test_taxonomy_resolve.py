@@ -1,8 +1,8 @@
 import pytest
 
 from xiake.taxonomy.api import (
-    Resolver,
     ResolveError,
+    Resolver,
     SchemeNotFound,
     domain_vocabulary,
     resolve,

@@ -85,7 +85,9 @@ MENU: tuple[MenuGroup, ...] = (
         _("Administration"),
         "gear",
         (
-            MenuItem(_("Organizations"), "accounts:organization_list", "buildings", MEMBERS),
+            MenuItem(
+                _("Organizations"), "accounts:organization_list", "buildings", frozenset({BUREAU})
+            ),
             MenuItem(
                 _("Change log"), "core:changerecord_list", "clock-history", frozenset({BUREAU})
             ),

@@ -7,6 +7,7 @@ of), and into demands written the way an enterprise describes its plant.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -35,8 +36,29 @@ def weighted(rng: random.Random, pairs):
     return rng.choices(values, weights=weights)[0]
 
 
-def expert_title(rng: random.Random) -> str:
-    return weighted(rng, EXPERT_TITLES)
+class Picker:
+    """``weighted`` for a long list used many times: the cumulative weights are computed once."""
+
+    def __init__(self, pairs):
+        self.values, weights = zip(*pairs, strict=True)
+        self.cum = list(itertools.accumulate(weights))
+
+    def __call__(self, rng: random.Random):
+        return rng.choices(self.values, cum_weights=self.cum)[0]
+
+
+ENGINEER_TITLES = (
+    ("正高级工程师", 3),
+    ("高级工程师", 5),
+    ("研究员", 2),
+    ("副研究员", 2),
+    ("工程师", 2),
+)
+
+
+def expert_title(rng: random.Random, academic: bool = True) -> str:
+    """教授/研究员… at universities; engineering titles elsewhere."""
+    return weighted(rng, EXPERT_TITLES if academic else ENGINEER_TITLES)
 
 
 def indicator(rng: random.Random, ind: Indicator) -> str:
@@ -48,6 +70,21 @@ def indicator(rng: random.Random, ind: Indicator) -> str:
 def indicators(rng: random.Random, domain: Domain, k: int) -> list[str]:
     chosen = rng.sample(domain.indicators, min(k, len(domain.indicators)))
     return [indicator(rng, ind) for ind in chosen]
+
+
+# Patent-style title endings that fit what each domain makes.
+PATENT_CLAIM = {
+    "materials": "及其制备方法",
+    "biomed": "及其制备方法",
+    "energy": "及其制备方法",
+    "ic": "及其制造方法",
+    "ai": "及其实现方法",
+    "manufacturing": "及其控制方法",
+    "grid": "及其控制方法",
+    "rail": "及其制造方法",
+    "agri": "及其应用",
+    "environment": "及其应用",
+}
 
 
 @dataclass
@@ -67,15 +104,18 @@ def _title(rng: random.Random, d: Domain) -> tuple[str, str, dict, list[str]]:
     adj, p, suf = rng.choice(d.adjs), rng.choice(d.products), rng.choice(d.suffixes)
     scene = rng.choice(d.scenes)
     roll = rng.random()
+    tm = t if t.endswith("方法") else t + "方法"  # "…检测方法", never "…方法方法"
+    t = t.removesuffix("方法")
     parts = {"method": m, "object": o, "task": t, "adj": adj, "product": p, "scene": scene}
     if roll < 0.26:
-        return f"一种基于{m}的{o}{t}方法", "applied", parts, [m, o, t]
+        return f"一种基于{m}的{o}{tm}", "applied", parts, [m, o, t]
     if roll < 0.48:
         return f"{adj}{p}{suf}", "applied", parts, [p, adj, scene]
     if roll < 0.60:
         return f"面向{scene}的{o}{t}系统", "applied", parts, [o, t, scene]
     if roll < 0.70:
-        return f"一种{adj}{p}及其制备方法", "applied", parts, [p, adj, "制备方法"]
+        how = PATENT_CLAIM.get(d.key, "及其制备方法")
+        return f"一种{adj}{p}{how}", "applied", parts, [p, adj, how.removeprefix("及其")]
     if roll < 0.80:
         return f"{o}{t}关键技术及应用", "applied", parts, [o, t, scene]
     if roll < 0.87:
@@ -194,11 +234,12 @@ class DemandText:
 
 def demand(rng: random.Random, d: Domain, case: DemandCase, company: str) -> DemandText:
     """An enterprise demand in plant language: what we make, what goes wrong, what we want."""
-    capacity = rng.choice(("年产值约{}亿元", "年产能约{}万件", "员工{}余人"))
-    capacity = capacity.format(
-        rng.choice((1.2, 2, 3.5, 5, 8))
-        if "亿" in capacity
-        else rng.choice((30, 50, 80, 120, 200, 350))
+    capacity = rng.choice(
+        (
+            f"年产值约{rng.choice((0.8, 1.2, 2, 3.5, 5, 8))}亿元",
+            f"员工{rng.choice((30, 50, 80, 120, 200, 350))}余人",
+            f"年销售额{rng.choice((3000, 5000, 8000))}万元左右",
+        )
     )
     support = rng.choice(
         (

@@ -63,7 +63,9 @@ def terms(code: str, level: int | None = None) -> QuerySet[Term]:
 
 
 def term_choices(code: str, level: int | None = None, *, key: str = "code") -> list[tuple]:
-    """``[(term.code, term.label), …]`` (label ``"C 制造业"``, or the name for slug codes) for a ChoiceField or a django-filter ChoiceFilter.
+    """``[(term.code, term.label), …]`` for a ChoiceField or a django-filter ChoiceFilter.
+
+    The label is ``"C 制造业"``, or just the name for slug codes (``early`` → ``初期…``).
 
     ``key="pk"`` gives primary keys instead of codes (for filters on a ``Term`` foreign key). Pass
     ``functools.partial(term_choices, "gbt4754", 1)`` as ``choices`` to evaluate it lazily.
@@ -208,7 +210,7 @@ class Resolver:
             yield m.group(1), m.group(2)
 
     def choices_hint(self, limit: int = 5) -> str:
-        """A short list of valid values for error messages, e.g. ``"A 农、林、牧、渔业", … (117 in all)``."""
+        """A few valid values for error messages: ``"A 农、林、牧、渔业", … (117 in all)``."""
         shown = [f'"{t.label}"' for t in self.terms[:limit]]
         more = f" … ({len(self.terms)} in all)" if len(self.terms) > limit else ""
         return ", ".join(shown) + more if shown else "(no terms)"

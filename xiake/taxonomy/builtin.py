@@ -1,9 +1,9 @@
 """Classification lists that ship with the product.
 
-Typed from the published standards (GB/T 4754-2017, GB/T 13745-2009, 战略性新兴产业分类(2018), the
-high-tech field list of 国科发火〔2016〕32号, GB/T 22900) and from the domain notes. Only the upper levels
-ship; the full tables (1,380 GB/T 4754 classes, 3,000+ disciplines, 77k IPC groups) are loaded from
-files with ``xiake load_taxonomy --scheme … --file …``.
+Typed from the published standards (GB/T 4754-2017, GB/T 13745-2009, 战略性新兴产业分类(2018),
+the high-tech field list of 国科发火〔2016〕32号, GB/T 22900) and from the domain notes. Only the
+upper levels ship; the full tables (1,380 GB/T 4754 classes, 3,000+ disciplines, 77k IPC groups)
+are loaded from files with ``xiake load_taxonomy --scheme … --file …``.
 
 This module holds plain data only (no model imports) so the data migration
 ``0002_builtin_schemes`` and ``load_taxonomy --builtin`` can both read it. Everything here is
@@ -30,7 +30,7 @@ class BuiltinTerm:
 
 @dataclass(frozen=True)
 class BuiltinScheme:
-    """One version of a built-in scheme. ``current`` marks the version made current on first load."""
+    """One version of a built-in scheme; ``current``: made current on first load."""
 
     code: str
     name: str

@@ -237,8 +237,9 @@ def upsert_terms(
 ) -> None:
     """Create or update ``rows`` in ``scheme``; never deletes.
 
-    ``authoritative`` (file loads) updates every field; the built-in lists only fill in what is
-    missing for existing terms (keeping notes and order loaded from a full table).
+    ``authoritative`` (file loads) updates every field and reactivates the term; the built-in
+    lists restore name, parent and level but keep an existing term's note, English name (unless
+    shipped), order and active flag (notes and order usually come from a full table).
     """
     existing = {t.code: t for t in Term.objects.filter(scheme=scheme)}
     known = {r.code for r in rows} | set(existing)
@@ -306,7 +307,7 @@ def upsert_terms(
                 "level": row.level,
                 "note": row.note if authoritative else (term.note or row.note),
                 "sort_order": row.sort_order if authoritative else term.sort_order,
-                "is_active": True,
+                "is_active": True if authoritative else term.is_active,
             }
             changed = False
             for attr, value in wanted.items():
@@ -417,7 +418,7 @@ def load_builtin(Scheme=None, Term=None, schemes: Iterable = None) -> list[LoadR
             if spec.current:
                 pending_current.append((scheme, result))
             results.append(result)
-        for scheme, result in pending_current:
+        for scheme, _result in pending_current:
             set_current(Scheme, scheme, force=False)
         for result in results:
             result.is_current = Scheme.objects.filter(

@@ -3,7 +3,8 @@
 A *scheme* is one version of a classification (``gbt4754`` version ``2017``, ``chain`` version
 ``2023`` …). Several versions of a code may exist; exactly one is current, enforced by a partial
 unique constraint that works on SQLite and PostgreSQL. Terms belong to one scheme version, so
-records that point at a term of an old version keep their meaning when a new version becomes current.
+records that point at a term of an old version keep their meaning when a new version becomes
+current.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Scheme(models.Model):
-    """One version of a classification scheme, e.g. GB/T 4754 of 2017 or the 2023 industrial chains."""
+    """One version of a classification scheme, e.g. GB/T 4754 of 2017 or the 2023 chain list."""
 
     code = models.SlugField(_("code"), max_length=32, help_text=_("Stable code, e.g. gbt4754"))
     name = models.CharField(_("name"), max_length=100)
@@ -76,7 +77,7 @@ class Term(models.Model):
     class Meta:
         verbose_name = _("term")
         verbose_name_plural = _("terms")
-        ordering = ["scheme", "sort_order", "code"]
+        ordering = ["scheme_id", "sort_order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "code"], name="taxonomy_term_scheme_code"),
         ]

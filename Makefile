@@ -1,0 +1,72 @@
+# Two commands do all the set-up (see README): `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+XIAKE := $(PY) -m xiake
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+PG_URL ?= postgres://postgres@127.0.0.1:5432/xiake
+APT_PACKAGES := chromium fonts-noto-cjk gettext
+
+.PHONY: run test install install-test system-packages assets messages migrate demo serve \
+        lint test-sqlite test-postgres bench clean
+
+run: install assets messages migrate demo
+	@$(XIAKE) collectstatic --noinput -v0
+	@$(XIAKE) demo_logins --url http://$(HOST):$(PORT)/
+	$(VENV)/bin/gunicorn xiake.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--threads 2 --timeout 120 --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+test: install-test assets messages lint test-sqlite test-postgres
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(VENV)/bin/activate system-packages
+	$(PIP) install -q -e .
+
+install-test: $(VENV)/bin/activate system-packages
+	$(PIP) install -q -e '.[test]'
+
+# Debian packages: Chromium for the browser tests, CJK fonts for PDFs, gettext for translations.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+	$(PY) scripts/build_assets.py
+
+messages:
+	@$(XIAKE) compilemessages -v0 --ignore '.venv/*' --ignore 'node_modules/*'
+
+migrate:
+	$(XIAKE) migrate --noinput -v0
+
+demo:
+	$(XIAKE) demo --if-empty
+
+lint:
+	$(VENV)/bin/ruff check xiake tests benchmarks
+	$(VENV)/bin/ruff format --check xiake tests benchmarks
+	XIAKE_VAR_DIR=$$(mktemp -d) $(XIAKE) makemigrations --check --dry-run -v1
+
+test-sqlite:
+	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+bench:
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules xiake/static/vendor var/staticfiles

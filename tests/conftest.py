@@ -1,0 +1,45 @@
+"""Shared fixtures: organisations, one user per role, and an outsider for every boundary."""
+
+import pytest
+
+from tests.factories import make_org, make_user
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests read static files directly; `make run` builds the hashed manifest with collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def orgs(db):
+    return {
+        "bureau": make_org("测试区科学技术局", "government"),
+        "university": make_org("测试大学", "university"),
+        "university2": make_org("另一所大学", "university"),
+        "enterprise": make_org("测试材料科技有限公司", "enterprise"),
+        "enterprise2": make_org("另一家科技有限公司", "enterprise"),
+        "institution": make_org("测试新型研发机构", "nri"),
+        "evaluator": make_org("测试评估公司", "evaluator"),
+    }
+
+
+@pytest.fixture
+def users(orgs):
+    return {
+        "bureau": make_user("t_bureau", "bureau", orgs["bureau"]),
+        "university": make_user("t_university", "university", orgs["university"]),
+        "university2": make_user("t_university2", "university", orgs["university2"]),
+        "enterprise": make_user("t_enterprise", "enterprise", orgs["enterprise"]),
+        "enterprise2": make_user("t_enterprise2", "enterprise", orgs["enterprise2"]),
+        "manager": make_user("t_manager", "manager", None),
+        "institution": make_user("t_institution", "institution", orgs["institution"]),
+        "evaluator": make_user("t_evaluator", "evaluator", orgs["evaluator"]),
+        "public": make_user("t_public", "public", None),
+    }
