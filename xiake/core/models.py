@@ -160,6 +160,12 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        meta = self._meta
+        return reverse(f"{meta.app_label}:{meta.model_name}_detail", args=[self.pk])
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
@@ -185,12 +191,6 @@ class AuditedModel(models.Model):
             if k not in self.changelog_exclude
             and k in {f.attname for f in self._meta.concrete_fields}
         }
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        meta = self._meta
-        return reverse(f"{meta.app_label}:{meta.model_name}_detail", args=[self.pk])
 
 
 class ReviewedModel(AuditedModel):

@@ -155,7 +155,7 @@ class ObjectEditView(LoginRequiredMixin, ResourceView):
 
     def limit_term_choices(self, form_class):
         """Offer only the current version of each taxonomy in forms."""
-        for name, field in form_class.base_fields.items():
+        for field in form_class.base_fields.values():
             qs = getattr(field, "queryset", None)
             if qs is not None and qs.model._meta.label == "taxonomy.Term":
                 field.queryset = qs.filter(scheme__is_current=True).order_by("sort_order", "code")
