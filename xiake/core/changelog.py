@@ -23,7 +23,7 @@ def _actor_fields(actor=None) -> dict:
 def build_record(instance, action, before=None, after=None, comment="", actor=None) -> ChangeRecord:
     return ChangeRecord(
         action=action,
-        content_type=ContentType.objects.get_for_model(type(instance)),
+        content_type=ContentType.objects.get_for_model(instance),
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
         before=before,
@@ -48,7 +48,7 @@ def record_event(action, comment="", actor=None, obj=None) -> ChangeRecord:
     fields = _actor_fields(actor)
     record = ChangeRecord(action=action, comment=comment, **fields)
     if obj is not None:
-        record.content_type = ContentType.objects.get_for_model(type(obj))
+        record.content_type = ContentType.objects.get_for_model(obj)
         record.object_id = str(obj.pk)
         record.object_repr = str(obj)[:200]
     record.save()

@@ -187,6 +187,13 @@ class Lookups:
         return self._labels[label]
 
 
+def english_label(model_field) -> str:
+    from django.utils.translation import override
+
+    with override("en"):
+        return str(model_field.verbose_name)
+
+
 def column_for(resource, name: str) -> Column:
     f = resource.field(name)
     scheme = None
@@ -219,7 +226,7 @@ def column_for(resource, name: str) -> Column:
         kind=kind,
         required=required,
         scheme=scheme,
-        aliases={name, resource.label(name).lower(), str(f.verbose_name).lower()},
+        aliases={name, english_label(f)},
     )
 
 

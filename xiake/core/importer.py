@@ -160,8 +160,8 @@ def _match_headers(header, columns):
     """Map column index → Column; unknown and missing headers are errors on row 1."""
     by_alias = {}
     for col in columns:
-        for alias in {col.header.lower(), *col.aliases}:
-            by_alias[alias] = col
+        for alias in {col.header, *col.aliases}:
+            by_alias[normalise_text(alias).lower()] = col
     mapping, errors, seen = {}, [], set()
     for idx, cell in enumerate(header):
         text = normalise_text(cell).lstrip("*").strip().lower()
@@ -202,6 +202,8 @@ def validate(resource, user, header, rows) -> Validation:
         values, many, row_errors = {}, {}, []
         for idx, col in mapping.items():
             cell = raw[idx] if idx < len(raw) else None
+            if col.name == owner and not bureau and normalise_text(cell) == "":
+                continue  # members import for their own organisation (filled in below)
             try:
                 value = col.parse(cell, lookups)
             except CellError as exc:

@@ -4,7 +4,6 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
@@ -26,21 +25,22 @@ class ResourceViewSet(viewsets.ModelViewSet):
         fields = self.get_serializer_class().Meta.fields
         return self.resource.queryset(self.request.user, "view", columns=fields)
 
-    def perform_create(self, serializer):
-        extra = {"created_by": self.request.user}
+    def get_serializer(self, *args, **kwargs):
+        """Members always write for their own organisation, whatever the payload says."""
         owner = self.resource.owner_field
-        if owner and not is_bureau(self.request.user):
-            extra[f"{owner}_id"] = self.request.user.organization_id
-        elif owner and not serializer.validated_data.get(owner):
-            raise ValidationError({owner: ["This field is required."]})
-        with transaction.atomic():
-            serializer.save(**extra)
+        data = kwargs.get("data")
+        if owner and data is not None and not is_bureau(self.request.user):
+            data = data.copy() if hasattr(data, "copy") else dict(data)
+            if self.action == "create":
+                data[owner] = self.request.user.organization_id
+            else:
+                data.pop(owner, None)
+            kwargs["data"] = data
+        return super().get_serializer(*args, **kwargs)
 
-    def perform_update(self, serializer):
-        owner = self.resource.owner_field
-        if owner and not is_bureau(self.request.user) and owner in serializer.validated_data:
-            serializer.validated_data.pop(owner)
-        serializer.save()
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save(created_by=self.request.user)
 
 
 class ReviewedViewSetMixin:
