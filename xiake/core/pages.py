@@ -4,6 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views import View
@@ -21,6 +22,11 @@ HOME_LIBRARIES = (
     "catalog.transferstaff",
     "catalog.university",
 )
+
+
+def health(request):
+    """A bare view: the baseline of the benchmarks and the load balancer's liveness probe."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request):

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from xiake.core import pages, views
+from xiake.core import attachments, pages, views
 from xiake.core.resources import resources_of
 
 app_name = "core"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("audit/", pages.ChangeRecordListView.as_view(), name="changerecord_list"),
+    path("health/", pages.health, name="health"),
 ]
 
 ACTIONS = (
@@ -22,6 +23,13 @@ ACTIONS = (
     ("<int:pk>/delete/", views.ObjectDeleteView, "delete"),
     ("<int:pk>/review/", views.ObjectReviewView, "review"),
     ("<int:pk>/history/", views.ObjectHistoryView, "history"),
+    ("<int:pk>/attachments/", attachments.AttachmentUploadView, "attachment_add"),
+    ("<int:pk>/attachments/<int:attachment>/", attachments.AttachmentDownloadView, "attachment"),
+    (
+        "<int:pk>/attachments/<int:attachment>/delete/",
+        attachments.AttachmentDeleteView,
+        "attachment_delete",
+    ),
 )
 
 

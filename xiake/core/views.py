@@ -130,6 +130,7 @@ class ObjectDetailView(ResourceView):
                 can_change=policy.can(request.user, obj, "change"),
                 can_delete=policy.can(request.user, obj, "delete"),
                 related=self.related(obj),
+                attachments=obj.attachments.all() if hasattr(obj, "attachments") else (),
             ),
         )
 
