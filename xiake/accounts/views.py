@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
+from xiake.core.roles import Role
+
 
 class XiakeLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
@@ -21,7 +23,7 @@ class XiakeLoginView(auth_views.LoginView):
             existing = set(
                 User.objects.filter(username__in=names).values_list("username", flat=True)
             )
-            context["demo_logins"] = [(u, r) for u, r in DEMO_ACCOUNTS if u in existing]
+            context["demo_logins"] = [(u, Role(r).label) for u, r in DEMO_ACCOUNTS if u in existing]
             context["demo_password"] = settings.XIAKE_DEMO_PASSWORD
         return context
 
