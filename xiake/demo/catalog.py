@@ -25,6 +25,13 @@ from xiake.taxonomy.api import Resolver, SchemeNotFound
 
 BATCH = 500
 
+# Demand cases by the domain of the enterprise that would post them: a steel-structure maker asks
+# for machine vision, so that case is the materials enterprises' although its technology is AI.
+CASES_BY_OWNER: dict[str, list] = defaultdict(list)
+for _d in DOMAINS:
+    for _c in _d.demand_cases:
+        CASES_BY_OWNER[_c.owner or _d.key].append((_d, _c))
+
 STATUS_WEIGHTS = (
     (ReviewStatus.PUBLISHED, 86),
     (ReviewStatus.PENDING, 6),
@@ -398,9 +405,11 @@ class Builder:
         objs, coop, assigned, used = [], [], [], set()
         remaining: dict[int, list] = {}  # org id → cases this enterprise has not used yet
         for i, org in enumerate(owners[:n]):
-            d = w.domain_of(rng, org)
-            cases = remaining.get(org.pk) or rng.sample(d.demand_cases, len(d.demand_cases))
-            case = cases.pop()
+            own = w.domain_of(rng, org)
+            cases = remaining.get(org.pk) or rng.sample(
+                CASES_BY_OWNER[own.key], len(CASES_BY_OWNER[own.key])
+            )
+            d, case = cases.pop()
             remaining[org.pk] = cases
             dt_ = text.demand(rng, d, case, org.name)
             title = dt_.title
@@ -428,8 +437,8 @@ class Builder:
                     owner_org=org,
                     demand_type_id=t.get("demand_type", dtype),
                     keywords=",".join(dt_.keywords),
-                    industry_id=t.pick(rng, "gbt4754", d.industries),
-                    chain_id=t.pick(rng, "chain", d.chains, 0.7),
+                    industry_id=t.pick(rng, "gbt4754", own.industries),
+                    chain_id=t.pick(rng, "chain", own.chains, 0.7),
                     description=dt_.description,
                     technical_indicators=dt_.technical_indicators,
                     budget=budget,
@@ -534,7 +543,7 @@ class Builder:
                 "national_key_lab": f"{topic}国家重点实验室",
                 "provincial_key_lab": f"江苏省{topic}重点实验室",
                 "engineering_center": f"{prefix[level]}{topic}工程技术研究中心",
-                "instrument_sharing": f"{org.short_name or org.name}{topic}大型仪器共享平台",
+                "instrument_sharing": f"{org.name}{topic}大型仪器共享平台",
                 "public_service": f"{prefix[level]}{topic}公共技术服务平台",
                 "pilot_base": f"{prefix[level]}{topic}中试基地",
                 "enterprise_tech_center": f"{prefix[level]}{topic}企业技术中心",

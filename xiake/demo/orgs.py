@@ -401,8 +401,8 @@ def _enterprise_names(rng: random.Random, n: int) -> list[tuple[str, str]]:
         key = rng.choices(keys, weights=[weights[k] for k in keys])[0]
         d = DOMAIN_BY_KEY[key]
         trade = rng.choice(TRADE_NAMES)
-        if rng.random() < 0.25:
-            trade += rng.choice(TRADE_NAMES)[0]
+        if rng.random() < 0.2:
+            trade += rng.choice(TRADE_NAMES)
         suffix = "股份有限公司" if rng.random() < 0.12 else "有限公司"
         name = f"南京{trade}{rng.choice(d.company_words)}{suffix}"
         if name not in names:

@@ -257,7 +257,8 @@ def demand(rng: random.Random, d: Domain, case: DemandCase, company: str) -> Dem
         )
     )
     description = (
-        f"我司主要生产{case.product}，{capacity}。目前{case.problem}，{case.consequence}。"
+        f"我司主要{'从事' if case.product.endswith(('加工', '服务')) else '生产'}"
+        f"{case.product}，{capacity}。目前{case.problem}，{case.consequence}。"
         f"{ask}，要求{case.indicator}。{support}。"
     )
     title = rng.choice((f"{case.short}技术需求", f"求{case.short}解决方案", f"{case.short}"))
