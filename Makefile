@@ -14,9 +14,9 @@ APT_PACKAGES := chromium fonts-noto-cjk gettext
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
         lint test-sqlite test-postgres bench clean
 
-run: install assets messages migrate demo
+run: install assets messages migrate
 	@$(XIAKE) collectstatic --noinput -v0
-	@$(XIAKE) demo_logins --url http://$(HOST):$(PORT)/
+	@$(XIAKE) demo --if-empty --url http://$(HOST):$(PORT)/
 	$(VENV)/bin/gunicorn xiake.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--threads 2 --timeout 120 --access-logfile - --forwarded-allow-ips 127.0.0.1
 
@@ -52,7 +52,7 @@ migrate:
 	$(XIAKE) migrate --noinput -v0
 
 demo:
-	$(XIAKE) demo --if-empty
+	$(XIAKE) demo --if-empty --url http://$(HOST):$(PORT)/
 
 lint:
 	$(VENV)/bin/ruff check xiake tests benchmarks

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from xiake.catalog.models import Achievement
+from xiake.core.roles import Role
 from xiake.demo import generate
 from xiake.demo.accounts import DEMO_ACCOUNTS, demo_password
 
@@ -58,6 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if o["if_empty"] and Achievement.objects.exists():
             self.stdout.write("Achievements already exist; demo data left unchanged (--if-empty).")
+            self._print_logins(o["url"])
             return
         if o["flush_only"]:
             from django.db import transaction
@@ -92,10 +94,14 @@ class Command(BaseCommand):
         self._table(
             f"Demo data (seed {opts.seed}) written in {result.seconds:.1f} s", result.counts
         )
-        url = o["url"].rstrip("/") + "/"
-        self.stdout.write(f"\nDemo logins at {url}accounts/login/ — password {demo_password()}")
+        self._print_logins(o["url"])
+
+    def _print_logins(self, url):
+        url = url.rstrip("/") + "/"
+        self.stdout.write(f"\nxiake is served at {url}")
+        self.stdout.write(f"Demo logins at {url}accounts/login/ — password {demo_password()}")
         for username, role in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<12} {role}")
+            self.stdout.write(f"  {username:<12} {Role(role).label}")
 
     def _table(self, heading, counts):
         self.stdout.write(self.style.MIGRATE_HEADING(heading))
