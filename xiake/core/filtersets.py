@@ -3,6 +3,7 @@
 from functools import partial
 
 import django_filters
+from django import forms
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -61,8 +62,11 @@ class BaseFilterSet(django_filters.FilterSet):
                 distinct=isinstance(field, models.ManyToManyField),
             )
         if remote is not None and remote._meta.label == "accounts.Organization":
-            # Thousands of organisations: filter by id, the detail pages link here.
-            return django_filters.NumberFilter(field_name=field_name, label=field.verbose_name)
+            # Thousands of organisations: by id for links and the API, by name in the form
+            # (see filterset_for).
+            return django_filters.NumberFilter(
+                field_name=field_name, label=field.verbose_name, widget=forms.HiddenInput
+            )
         return super().filter_for_field(field, field_name, lookup_expr)
 
 
@@ -70,6 +74,12 @@ def filterset_for(model, fields, search_fields=(), ordering=()):
     """Build ``<Model>FilterSet`` from a list of field names."""
     meta = type("Meta", (), {"model": model, "fields": list(fields)})
     attrs = {"Meta": meta, "search_fields": tuple(search_fields)}
+    for name in fields:
+        f = model._meta.get_field(name)
+        if f.is_relation and f.related_model._meta.label == "accounts.Organization":
+            attrs[f"{name}_name"] = django_filters.CharFilter(
+                field_name=f"{name}__name", lookup_expr="icontains", label=f.verbose_name
+            )
     if ordering:
         attrs["ordering"] = django_filters.OrderingFilter(
             fields=[(f, f) for f in ordering], label=_("Sort")

@@ -20,6 +20,7 @@ from django.views import View
 from xiake.core import exporter, importer
 from xiake.core.changelog import record_event
 from xiake.core.filtersets import unknown_params
+from xiake.core.forms import StyledFormMixin, style_form
 from xiake.core.masking import masked_values
 from xiake.core.models import ChangeAction, ChangeRecord, ImportJob
 from xiake.core.review import TransitionError
@@ -27,6 +28,7 @@ from xiake.core.roles import is_bureau
 from xiake.core.tables import Table
 
 PAGE_SIZES = (20, 50, 100)
+SHORT_SCHEMES = {"coop_mode", "ip_type"}
 EXPORT_LIMIT = 100_000
 
 
@@ -61,6 +63,7 @@ class ObjectListView(ResourceView):
         filterset = resource.filterset_class(
             request.GET, queryset=resource.queryset(request.user), request=request
         )
+        style_form(filterset.form, small=True)
         if not filterset.is_valid():
             return render(
                 request,
@@ -150,9 +153,25 @@ class ObjectEditView(LoginRequiredMixin, ResourceView):
         fields = list(resource.form_fields)
         if resource.owner_field and not is_bureau(self.request.user):
             fields.remove(resource.owner_field)
-        form_class = modelform_factory(resource.model, fields=fields)
+        form_class = modelform_factory(
+            resource.model,
+            form=type("StyledModelForm", (StyledFormMixin, forms.ModelForm), {}),
+            fields=fields,
+            widgets=self.widgets(fields),
+        )
         self.limit_term_choices(form_class)
         return form_class
+
+    def widgets(self, fields):
+        """Checkboxes for short multiple-choice lists (e.g. the six cooperation modes)."""
+        widgets = {}
+        for name in fields:
+            f = self.resource.field(name)
+            if f.many_to_many and f.related_model._meta.label == "taxonomy.Term":
+                scheme = (f.remote_field.limit_choices_to or {}).get("scheme__code")
+                if scheme in SHORT_SCHEMES:
+                    widgets[name] = forms.CheckboxSelectMultiple
+        return widgets
 
     def limit_term_choices(self, form_class):
         """Offer only the current version of each taxonomy in forms."""
@@ -250,7 +269,7 @@ class ObjectHistoryView(ResourceView):
         return render(request, self.template_name, self.context(object=obj, records=records))
 
 
-class ImportForm(forms.Form):
+class ImportForm(StyledFormMixin, forms.Form):
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
     publish = forms.BooleanField(
         label=_("Publish imported records at once (bureau only)"), required=False

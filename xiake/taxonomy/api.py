@@ -7,8 +7,10 @@ achievement_type, demand_type, platform_type, platform_level, and ipc once loade
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from xiake.taxonomy.models import Scheme, Term
@@ -72,7 +74,29 @@ def term_choices(code: str, level: int | None = None, *, key: str = "code") -> l
     """
     if key not in ("code", "pk"):
         raise ValueError("key must be 'code' or 'pk'")
-    return [(getattr(t, key), t.label) for t in terms(code, level).only("pk", "code", "name")]
+    cache_key = (code, level, key)
+    generation = cache.get(GENERATION_KEY, 0)
+    hit = _choices_cache.get(cache_key)
+    if hit and hit[0] == generation and time.monotonic() - hit[1] < CHOICES_TTL:
+        return hit[2]
+    choices = [(getattr(t, key), t.label) for t in terms(code, level).only("pk", "code", "name")]
+    _choices_cache[cache_key] = (generation, time.monotonic(), choices)
+    return choices
+
+
+# Every list page offers a dozen classification filters; their choices are kept per process and
+# dropped when a scheme or term changes (the generation lives in the shared cache) or after a minute.
+GENERATION_KEY = "taxonomy:generation"
+CHOICES_TTL = 60.0
+_choices_cache: dict[tuple, tuple] = {}
+
+
+def invalidate_choices(**kwargs) -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+    _choices_cache.clear()
 
 
 def resolve(code: str, value) -> Term | None:

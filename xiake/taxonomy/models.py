@@ -87,7 +87,7 @@ class Term(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.label
 
     @property
     def label(self) -> str:

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
+from xiake.taxonomy.api import invalidate_choices
 from xiake.taxonomy.loading import LoadError, load_builtin, load_file
 from xiake.taxonomy.models import Scheme
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         if opts["builtin"]:
             started = time.monotonic()
             results = load_builtin()
+            invalidate_choices()
             for r in results:
                 self.stdout.write(str(r))
             self.stdout.write(
@@ -65,6 +67,7 @@ class Command(BaseCommand):
                 )
             except LoadError as exc:
                 raise CommandError(f"{exc} — nothing was written") from exc
+            invalidate_choices()
             for warning in result.warnings:
                 self.stdout.write(self.style.WARNING(warning))
             self.stdout.write(self.style.SUCCESS(f"{result} in {time.monotonic() - started:.1f}s"))
