@@ -60,7 +60,9 @@ async def worker(host, port, request: bytes, deadline: float, budget: list, stat
     while time.perf_counter() < deadline and budget[0] > 0:
         if writer is None:
             try:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, port), timeout
+                )
             except (OSError, TimeoutError):
                 stats.errors["connect"] += 1
                 await asyncio.sleep(0.05)
@@ -144,9 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     parser.add_argument("--timeout", type=float, default=10)
     o = parser.parse_args(argv)
-    result = asyncio.run(
-        run(o.url, o.connections, o.duration, o.header, o.max_requests, o.timeout)
-    )
+    result = asyncio.run(run(o.url, o.connections, o.duration, o.header, o.max_requests, o.timeout))
     sys.stdout.write(json.dumps(result) + "\n")
 
 
