@@ -21,11 +21,19 @@ def test_owner_uploads_and_visitors_download(orgs, users, settings, tmp_path):
     response = client_for().get(download)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
-    assert client_for(users["university2"]).post(
-        url, {"file": SimpleUploadedFile("x.pdf", PDF)}).status_code == 403
+    assert (
+        client_for(users["university2"])
+        .post(url, {"file": SimpleUploadedFile("x.pdf", PDF)})
+        .status_code
+        == 403
+    )
     draft = f.make_achievement(orgs["university"], status="draft")
-    assert client_for().get(
-        reverse("catalog:achievement_attachment", args=[draft.pk, item.pk])).status_code == 404
+    assert (
+        client_for()
+        .get(reverse("catalog:achievement_attachment", args=[draft.pk, item.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_mismatched_or_forbidden_files_are_refused(orgs, users, settings, tmp_path):
