@@ -5,8 +5,10 @@ import pytest
 from tests.base import client_for
 
 
-@pytest.mark.parametrize("persona", ["bureau", "university", "enterprise", "manager",
-                                     "institution", "evaluator", "public", None])
+@pytest.mark.parametrize(
+    "persona",
+    ["bureau", "university", "enterprise", "manager", "institution", "evaluator", "public", None],
+)
 def test_every_menu_link_answers_200(users, persona):
     client = client_for(users[persona] if persona else None)
     response = client.get("/")
