@@ -9,7 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xiake
-APT_PACKAGES := chromium fonts-noto-cjk gettext
+RUN_APT := fonts-noto-cjk gettext
+TEST_APT := $(RUN_APT) chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
         lint test-sqlite test-postgres bench clean
@@ -25,18 +27,21 @@ test: install-test assets messages lint test-sqlite test-postgres
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(VENV)/bin/activate system-packages
+install: $(VENV)/bin/activate
+	@$(MAKE) -s system-packages PACKAGES="$(RUN_APT)"
 	$(PIP) install -q -e .
 
-install-test: $(VENV)/bin/activate system-packages
+install-test: $(VENV)/bin/activate
+	@$(MAKE) -s system-packages PACKAGES="$(TEST_APT)"
 	$(PIP) install -q -e '.[test]'
 
-# Debian packages: Chromium for the browser tests, CJK fonts for PDFs, gettext for translations.
+# Debian packages: CJK fonts for PDFs, gettext for translations, Chromium for the browser tests.
 system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 node_modules/.package-lock.json: package.json package-lock.json

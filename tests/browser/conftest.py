@@ -35,6 +35,16 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def builtin_taxonomies(transactional_db):
+    """Transactional tests empty every table when they end, built-in taxonomies included."""
+    from xiake.taxonomy.api import invalidate_choices
+    from xiake.taxonomy.loading import load_builtin
+
+    load_builtin()
+    invalidate_choices()
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", base_url=live_server.url)
@@ -51,11 +61,11 @@ def login(page, username, password):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
 
 
 def logout(page):
     page.goto("/")
-    page.locator("form[action$='/accounts/logout/'] button").first.dispatch_event("click")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action$='/accounts/logout/'] button").first.dispatch_event("click")

@@ -24,8 +24,8 @@ def test_enterprise_posts_and_bureau_publishes(page, users, orgs):
     demand = Demand.objects.get(title="不锈钢管焊缝海水腐蚀求解")
     assert demand.owner_org == orgs["enterprise"] and demand.status == "draft"
 
-    page.click("button[name=action][value=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[name=action][value=submit]")
     demand.refresh_from_db()
     assert demand.status == "pending"
     with translation.override("zh-hans"):
@@ -39,8 +39,8 @@ def test_enterprise_posts_and_bureau_publishes(page, users, orgs):
     login(page, "t_bureau", PASSWORD)
     page.goto(f"/catalog/demands/{demand.pk}/")
     page.fill("textarea[name=comment]", "需求清晰，同意发布")
-    page.click("button[name=action][value=publish]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[name=action][value=publish]")
     demand.refresh_from_db()
     assert demand.status == "published" and demand.reviewed_by == users["bureau"]
     logout(page)

@@ -25,7 +25,8 @@ def test_bureau_fixes_a_bad_row_and_imports(page, users, orgs, tmp_path):
     login(page, "t_bureau", PASSWORD)
     page.goto("/catalog/achievements/import/")
     page.set_input_files("input[name=file]", str(sheet(tmp_path / "成果.xlsx", "十二")))
-    page.click("form.xk-form button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.xk-form button[type=submit]")
     errors = page.locator("[data-testid=import-errors] tbody tr")
     assert errors.count() == 1
     assert errors.first.inner_text().split("\t")[:2] == ["3", "技术成熟度"]
@@ -36,7 +37,8 @@ def test_bureau_fixes_a_bad_row_and_imports(page, users, orgs, tmp_path):
 
     page.set_input_files("input[name=file]", str(sheet(tmp_path / "成果-修正.xlsx", "7")))
     page.check("input[name=publish]")
-    page.click("form.xk-form button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.xk-form button[type=submit]")
     page.click("[data-testid=import-result] button[type=submit]")
     page.wait_for_url("**/catalog/achievements/")
     assert Achievement.objects.filter(status="published").count() == 2
