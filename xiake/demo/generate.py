@@ -24,6 +24,7 @@ from xiake.catalog.models import (
     TransferStaff,
     University,
 )
+from xiake.demo import extensions
 from xiake.demo import orgs as orgs_mod
 from xiake.demo.accounts import DEMO_USERNAMES, create_accounts
 from xiake.demo.catalog import Builder
@@ -122,6 +123,11 @@ def _blockers(demo_orgs) -> list[str]:
 
 def flush() -> dict[str, int]:
     """Delete every demo record (and reset the demo users' organisations); returns counts."""
+    out = {}
+    # Other apps' demo rows refer to demo organisations: they go first.
+    for step in reversed(extensions.steps()):
+        if step.flush is not None:
+            out.update(step.flush())
     demo_orgs = Organization.objects.filter(is_demo=True).values("pk")
     blockers = _blockers(demo_orgs)
     if blockers:
@@ -129,7 +135,6 @@ def flush() -> dict[str, int]:
             "cannot flush the demo data: records that are not demo data refer to demo "
             "organisations: " + "; ".join(blockers)
         )
-    out = {}
     ach = Achievement.objects.filter(is_demo=True).values("pk")
     exp = Expert.objects.filter(is_demo=True).values("pk")
     dem = Demand.objects.filter(is_demo=True).values("pk")
@@ -218,6 +223,9 @@ def generate(opts: Options, *, flush_first: bool = False) -> Result:
         b.platforms(opts.platforms)
         b.staff(opts.staff)
         result.counts = {**world.counts, **b.counts, "demo accounts": len(users)}
+        context = extensions.DemoContext(seed=opts.seed, world=world, users=users)
+        for step in extensions.steps():
+            result.counts.update(step.generate(context))
         result.seconds = time.perf_counter() - started
         try:
             from xiake.core.changelog import record_event
