@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "xiake.accounts",
     "xiake.taxonomy",
     "xiake.catalog",
+    "xiake.matching",
+    "xiake.liaison",
     "xiake.demo",
 ]
 

@@ -13,10 +13,12 @@ urlpatterns = [
     path("", include("xiake.core.urls")),
     path("accounts/", include("xiake.accounts.urls")),
     path("catalog/", include("xiake.catalog.urls")),
+    path("liaison/", include("xiake.liaison.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/liaison/", include("xiake.liaison.api")),
     path("api/v1/", include(api_router.urls)),
 ]

@@ -2,13 +2,18 @@
 
 from tests.base import ResourceContract
 from tests.catalog import test_resources
+from tests.liaison import test_docking
 from xiake.core.resources import registry
+
+# Test modules holding contract classes; each app adds its own.
+CONTRACT_MODULES = [test_resources, test_docking]
 
 
 def test_every_resource_has_contract_tests():
     tested = {
         cls.model
-        for cls in vars(test_resources).values()
+        for module in CONTRACT_MODULES
+        for cls in vars(module).values()
         if isinstance(cls, type) and issubclass(cls, ResourceContract) and cls.model
     }
     from tests.accounts.test_organizations import TestOrganizations

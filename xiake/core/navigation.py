@@ -78,6 +78,13 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuItem(_("Universities"), "catalog:university_list", "mortarboard", MEMBERS),
             MenuItem(_("Alliance members"), "catalog:alliancemember_list", "diagram-3", MEMBERS),
+            MenuItem(
+                _("Docking assignments"), "liaison:assignment_list", "person-lines-fill", MEMBERS
+            ),
+            MenuItem(
+                _("Contact logs"), "liaison:contactlog_list", "telephone", frozenset({BUREAU})
+            ),
+            MenuItem(_("Docking coverage"), "liaison:coverage", "geo-alt", frozenset({BUREAU})),
         ),
     ),
     MenuGroup(

@@ -216,6 +216,17 @@ class ObjectEditView(LoginRequiredMixin, ResourceView):
         return render(request, self.template_name, self.context(form=form, object=obj), status=400)
 
 
+def protected_reason(exc: models.ProtectedError) -> str:
+    """“3 docking assignments, 1 contact log”: what keeps a record from being deleted."""
+    counts: dict = {}
+    for obj in exc.protected_objects:
+        counts[type(obj)] = counts.get(type(obj), 0) + 1
+    return "，".join(
+        f"{n} {m._meta.verbose_name_plural if n > 1 else m._meta.verbose_name}"
+        for m, n in counts.items()
+    )
+
+
 class ObjectDeleteView(LoginRequiredMixin, ResourceView):
     template_name = "core/object_delete.html"
 
@@ -227,11 +238,11 @@ class ObjectDeleteView(LoginRequiredMixin, ResourceView):
         obj = self.get_object(pk, "delete")
         try:
             obj.delete()
-        except models.ProtectedError:
+        except models.ProtectedError as exc:
             messages.error(
                 request,
-                _("“%(obj)s” is still referenced by other records and cannot be deleted.")
-                % {"obj": obj},
+                _("“%(obj)s” cannot be deleted: %(reason)s refer to it.")
+                % {"obj": obj, "reason": protected_reason(exc)},
             )
             return redirect(obj.get_absolute_url())
         messages.success(request, _("Deleted “%(obj)s”.") % {"obj": obj})

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -10,6 +11,13 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ProtectedError):
+        from xiake.core.views import protected_reason
+
+        return Response(
+            {"detail": f"Referenced by {protected_reason(exc)}; not deleted."},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, IntegrityError):
         return Response(
             {"detail": "A record with the same key already exists."},

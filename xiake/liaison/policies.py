@@ -1,0 +1,107 @@
+"""Row-level rules of the docking, meeting, event, policy and finance records.
+
+Most of these records are the bureau's working files: the bureau reads and writes everything; the
+organisation a record concerns (a university, an institute, an enterprise) reads its own rows.
+"""
+
+from django.db.models import Q
+
+from xiake.core.policies import ALL_MEMBER_ROLES, OwnedRecordPolicy, Policy
+from xiake.core.roles import Role, organization_id_of, role_of
+
+
+class ConcernedReadPolicy(Policy):
+    """The bureau writes; members of the organisations named by ``concerned_fields`` read."""
+
+    concerned_fields: tuple = ()
+
+    def concerned_filter(self, user) -> Q:
+        org_id = organization_id_of(user)
+        if org_id is None or role_of(user) not in ALL_MEMBER_ROLES:
+            return Q(pk__in=[])
+        cond = Q(pk__in=[])
+        for name in self.concerned_fields:
+            cond |= Q(**{f"{name}_id": org_id})
+        return cond
+
+    def scope_view(self, qs, user):
+        return qs.filter(self.concerned_filter(user)).distinct()
+
+
+class AssignmentPolicy(ConcernedReadPolicy):
+    concerned_fields = ("university__owner_org", "institute")
+
+
+class ContactLogPolicy(ConcernedReadPolicy):
+    concerned_fields = ("assignment__university__owner_org", "assignment__institute")
+
+
+class MeetingPolicy(ConcernedReadPolicy):
+    concerned_fields = ("university__owner_org",)
+
+
+class DecisionPolicy(ConcernedReadPolicy):
+    concerned_fields = ("meeting__university__owner_org",)
+
+
+class TaskPolicy(ConcernedReadPolicy):
+    """Tasks are read by the meeting's university and by the organisation that owns the task;
+    the owning organisation also updates it (status, evidence)."""
+
+    concerned_fields = ("decision__meeting__university__owner_org", "owner_org")
+
+    def scope_change(self, qs, user):
+        org_id = organization_id_of(user)
+        if org_id is None or role_of(user) not in ALL_MEMBER_ROLES:
+            return qs.none()
+        return qs.filter(owner_org_id=org_id)
+
+
+class EventPolicy(OwnedRecordPolicy):
+    """Public events are seen by everyone; the organiser's members and the bureau edit them."""
+
+    create_roles = frozenset({Role.UNIVERSITY, Role.INSTITUTION})
+    public_filter = Q(is_public=True)
+
+
+class RegistrationPolicy(Policy):
+    """An enterprise sees its registrations; the event organiser sees the registrations of its events.
+
+    Registering goes through ``Event.register`` (capacity-safe), so the form is the bureau's.
+    """
+
+    def _filter(self, user) -> Q:
+        org_id = organization_id_of(user)
+        cond = Q(user_id=user.pk) if user.is_authenticated else Q(pk__in=[])
+        if org_id is not None and role_of(user) in ALL_MEMBER_ROLES:
+            cond |= Q(enterprise_id=org_id) | Q(event__owner_org_id=org_id)
+        return cond
+
+    def scope_view(self, qs, user):
+        return qs.filter(self._filter(user))
+
+    def scope_change(self, qs, user):
+        org_id = organization_id_of(user)
+        if org_id is None:
+            return qs.none()
+        return qs.filter(event__owner_org_id=org_id)
+
+    scope_delete = scope_change
+
+
+class PublicLibraryPolicy(Policy):
+    """Everyone reads (policy library, funding programme calls); the bureau writes."""
+
+    def scope_view(self, qs, user):
+        return qs
+
+
+class BureauPolicy(Policy):
+    """Only the bureau sees and writes (rule tables, internal registers)."""
+
+
+class EnterpriseOwnedPolicy(OwnedRecordPolicy):
+    """Records an enterprise files for itself (consultations, financing needs, applications)."""
+
+    create_roles = frozenset({Role.ENTERPRISE, Role.INSTITUTION})
+    public_filter = Q(pk__in=[])
