@@ -2,11 +2,12 @@
 
 from tests.base import ResourceContract
 from tests.catalog import test_resources
-from tests.liaison import test_docking
+from tests.institutions import test_resources as institution_resources
+from tests.liaison import test_docking, test_meetings
 from xiake.core.resources import registry
 
 # Test modules holding contract classes; each app adds its own.
-CONTRACT_MODULES = [test_resources, test_docking]
+CONTRACT_MODULES = [test_resources, test_docking, test_meetings, institution_resources]
 
 
 def test_every_resource_has_contract_tests():

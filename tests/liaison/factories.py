@@ -42,3 +42,36 @@ def make_contactlog(org=None, assignment=None, **kwargs):
     )
     defaults.update(kwargs)
     return ContactLog.objects.create(assignment=assignment, **defaults)
+
+
+def make_jointmeeting(org=None, university=None, **kwargs):
+    from xiake.liaison.models import JointMeeting
+
+    if university is None:
+        university = make_assignment().university
+    defaults = dict(title=f"校地联席会议第{next(_seq)}次", agenda="成果转化合作")
+    defaults.update(kwargs)
+    return JointMeeting.objects.create(university=university, **defaults)
+
+
+def make_decision(org=None, meeting=None, **kwargs):
+    from xiake.liaison.models import Decision
+
+    meeting = meeting or make_jointmeeting()
+    n = next(_seq)
+    defaults = dict(number=n, text=f"共建联合实验室{n}")
+    defaults.update(kwargs)
+    return Decision.objects.create(meeting=meeting, **defaults)
+
+
+def make_task(org=None, decision=None, **kwargs):
+    from xiake.liaison.models import Task
+
+    decision = decision or make_decision()
+    defaults = dict(
+        title=f"起草共建协议{next(_seq)}",
+        due_on=timezone.localdate() + dt.timedelta(days=30),
+        owner_org=org,
+    )
+    defaults.update(kwargs)
+    return Task.objects.create(decision=decision, **defaults)

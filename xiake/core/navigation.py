@@ -67,6 +67,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Technology demands"), "catalog:demand_list", "megaphone", EVERYONE),
             MenuItem(_("Experts"), "catalog:expert_list", "person-badge", EVERYONE),
             MenuItem(_("Research platforms"), "catalog:platform_list", "building-gear", EVERYONE),
+            MenuItem(_("Search and matching"), "matching:search", "search", EVERYONE),
             MenuItem(_("Intermediary agencies"), "catalog:agency_list", "briefcase", MEMBERS),
             MenuItem(_("Transfer staff"), "catalog:transferstaff_list", "people", MEMBERS),
         ),
@@ -85,6 +86,46 @@ MENU: tuple[MenuGroup, ...] = (
                 _("Contact logs"), "liaison:contactlog_list", "telephone", frozenset({BUREAU})
             ),
             MenuItem(_("Docking coverage"), "liaison:coverage", "geo-alt", frozenset({BUREAU})),
+            MenuItem(_("Joint meetings"), "liaison:jointmeeting_list", "people-fill", MEMBERS),
+            MenuItem(_("Overdue tasks"), "liaison:task_overdue", "alarm", MEMBERS),
+        ),
+    ),
+    MenuGroup(
+        "institutions",
+        _("New R&D institutions"),
+        "buildings",
+        (
+            MenuItem(_("My institution"), "institutions:home", "house", frozenset({INSTITUTION})),
+            MenuItem(
+                _("Registry"),
+                "institutions:institution_list",
+                "buildings",
+                frozenset({BUREAU, INSTITUTION, EVALUATOR}),
+            ),
+            MenuItem(
+                _("District overview"), "institutions:overview", "bar-chart", frozenset({BUREAU})
+            ),
+            MenuItem(
+                _("Monthly reporting"), "institutions:months", "calendar3", frozenset({BUREAU})
+            ),
+            MenuItem(
+                _("Early warnings"),
+                "institutions:earlywarning_list",
+                "exclamation-triangle",
+                frozenset({BUREAU, INSTITUTION}),
+            ),
+            MenuItem(
+                _("Tiered cultivation"),
+                "institutions:tiers",
+                "bar-chart-steps",
+                frozenset({BUREAU}),
+            ),
+            MenuItem(
+                _("Evaluation rounds"),
+                "institutions:rounds",
+                "award",
+                frozenset({BUREAU, INSTITUTION, EVALUATOR}),
+            ),
         ),
     ),
     MenuGroup(

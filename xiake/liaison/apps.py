@@ -20,4 +20,10 @@ class LiaisonConfig(AppConfig):
 
 
 # Labels of this app's entries in core.navigation's menu, so that this app's catalogue holds them.
-MENU_LABELS = (_("Docking assignments"), _("Contact logs"), _("Docking coverage"))
+MENU_LABELS = (
+    _("Docking assignments"),
+    _("Contact logs"),
+    _("Docking coverage"),
+    _("Joint meetings"),
+    _("Overdue tasks"),
+)

@@ -53,3 +53,55 @@ class ContactLogResource(Resource):
         "follow_up_done",
     )
     url_prefix = "contact-logs/"
+
+
+@register
+class JointMeetingResource(Resource):
+    model = m.JointMeeting
+    api_name = "joint-meetings"
+    icon = "bi-people-fill"
+    list_columns = ("title", "held_on", "university", "location")
+    ordering_fields = ("held_on", "title")
+    filter_fields = ("university",)
+    search_fields = ("title", "agenda", "minutes", "participants")
+    form_fields = (
+        "title",
+        "held_on",
+        "university",
+        "location",
+        "agenda",
+        "participants",
+        "minutes",
+    )
+    natural_key = ("title",)
+    url_prefix = "meetings/"
+
+
+@register
+class DecisionResource(Resource):
+    model = m.Decision
+    api_name = "meeting-decisions"
+    icon = "bi-check2-square"
+    list_columns = ("meeting", "number", "text")
+    ordering_fields = ("number",)
+    filter_fields = ("meeting",)
+    search_fields = ("text",)
+    form_fields = ("meeting", "number", "text")
+    natural_key = ("meeting", "number")
+    url_prefix = "decisions/"
+    detail_related = ((_("Tasks"), "tasks"),)
+
+
+@register
+class TaskResource(Resource):
+    model = m.Task
+    api_name = "meeting-tasks"
+    icon = "bi-list-check"
+    list_columns = ("title", "decision", "owner_org", "owner_name", "due_on", "status")
+    ordering_fields = ("due_on", "title")
+    filter_fields = ("status", "decision", "owner_org")
+    search_fields = ("title", "evidence", "owner_name")
+    form_fields = ("decision", "title", "owner_org", "owner_name", "due_on", "status", "evidence")
+    detail_fields = (*form_fields, "completed_on")
+    natural_key = ("decision", "title")
+    url_prefix = "tasks/"
