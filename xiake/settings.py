@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "xiake.accounts",
     "xiake.taxonomy",
     "xiake.catalog",
+    "xiake.institutions",
     "xiake.matching",
     "xiake.liaison",
     "xiake.demo",

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from xiake.accounts import resources as _accounts_resources  # noqa: F401
 from xiake.catalog import resources as _catalog_resources  # noqa: F401
 from xiake.core.api.views import build_router
+from xiake.institutions import resources as _institutions_resources  # noqa: F401
 
 api_router = build_router()
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", include("xiake.core.urls")),
     path("accounts/", include("xiake.accounts.urls")),
     path("catalog/", include("xiake.catalog.urls")),
+    path("institutions/", include("xiake.institutions.urls")),
     path("liaison/", include("xiake.liaison.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -20,5 +22,6 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/liaison/", include("xiake.liaison.api")),
+    path("api/v1/", include("xiake.institutions.api")),
     path("api/v1/", include(api_router.urls)),
 ]
