@@ -23,5 +23,6 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/liaison/", include("xiake.liaison.api")),
     path("api/v1/", include("xiake.institutions.api")),
+    path("", include("xiake.matching.urls")),
     path("api/v1/", include(api_router.urls)),
 ]

@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
@@ -288,6 +289,11 @@ def _match_existing(resource, user, result: Validation):
         row.existing_pk = pk
 
 
+# Sent inside apply()'s transaction with ``resource`` and ``pks`` (created and updated rows), because
+# bulk writes bypass post_save; the matching app records the change for its search index.
+records_imported = Signal()
+
+
 def apply(resource, user, validation: Validation, valid_only=False, publish=False) -> dict:
     """Write the rows in one transaction; refuse when there are errors unless ``valid_only``."""
     if validation.errors and not valid_only:
@@ -311,6 +317,7 @@ def apply(resource, user, validation: Validation, valid_only=False, publish=Fals
             model.objects.bulk_create(objs)
             _set_many(resource, list(zip(objs, chunk, strict=True)), replace=False)
             _log(objs, ChangeAction.IMPORT, None)
+            records_imported.send(apply, resource=resource, pks=[o.pk for o in objs])
             created += len(objs)
         if to_update:
             for start in range(0, len(to_update), BATCH):
@@ -330,6 +337,7 @@ def apply(resource, user, validation: Validation, valid_only=False, publish=Fals
                 _set_many(resource, list(zip(objs, chunk, strict=True)), replace=True)
                 _log(objs, ChangeAction.IMPORT, befores)
                 updated += len(objs)
+                records_imported.send(apply, resource=resource, pks=[o.pk for o in objs])
     return {"created": created, "updated": updated}
 
 

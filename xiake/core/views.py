@@ -103,6 +103,11 @@ class ObjectListView(ResourceView):
         )
 
 
+# Other apps add sections to every detail page (matching: the "matches" panel) without core
+# knowing them: functions ``(request, resource, obj) -> HTML or None``, rendered below the fields.
+detail_section_providers: list = []
+
+
 class ObjectDetailView(ResourceView):
     template_name = "core/object_detail.html"
 
@@ -134,6 +139,11 @@ class ObjectDetailView(ResourceView):
                 can_delete=policy.can(request.user, obj, "delete"),
                 related=self.related(obj),
                 attachments=obj.attachments.all() if hasattr(obj, "attachments") else (),
+                extra_sections=[
+                    html
+                    for provider in detail_section_providers
+                    if (html := provider(request, resource, obj))
+                ],
             ),
         )
 

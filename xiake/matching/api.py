@@ -1,0 +1,409 @@
+"""Public interface of the matching app. Other apps call these functions, never the internals.
+
+``search(user, q, type=None, filters=None, limit=20)`` and
+``recommend(user, obj, type, limit=10)`` return :class:`Results` whose items carry the record, a
+score and the reasons (matched terms highlighted, structured signals). Every result has passed
+``Model.objects.restrict(user, "view")``. While the index is missing or corrupt, a rebuild is
+started and search falls back to the database (substring match on the same fields).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from xiake.core.roles import is_bureau, role_of
+from xiake.matching import documents, ranker
+from xiake.matching.engine import engine
+from xiake.matching.feed import KINDS
+from xiake.matching.text import analyzer, normalize
+
+__all__ = ["KINDS", "MAX_QUERY_CHARS", "Match", "QueryError", "Results", "recommend", "search"]
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 100
+
+# filter name → ORM lookup per kind (values are taxonomy codes, or an organisation id for "org").
+FILTERS = {
+    "industry": {k: "industry__code" for k in ("achievement", "demand", "platform")},
+    "discipline": {
+        "achievement": "discipline__code",
+        "platform": "discipline__code",
+        "expert": "disciplines__code",
+    },
+    "trl": {"achievement": "trl__code"},
+    "stage": {"achievement": "stage__code"},
+    "coop_mode": {"achievement": "cooperation_modes__code", "demand": "cooperation_modes__code"},
+    "org": {k: "owner_org_id" for k in KINDS},
+}
+
+
+class QueryError(ValueError):
+    """The request cannot be answered (unknown type or filter); views answer 400."""
+
+
+@dataclass
+class Match:
+    kind: str
+    obj: object
+    score: float
+    terms: list[str] = field(default_factory=list)
+    snippet: SafeString = mark_safe("")
+    signals: list[dict] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        out = []
+        if self.terms:
+            out.append(_("Matched terms: %(terms)s") % {"terms": "、".join(self.terms[:8])})
+        out.extend(s["label"] for s in self.signals)
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "type": self.kind,
+            "id": self.obj.pk,
+            "title": str(self.obj),
+            "url": self.obj.get_absolute_url(),
+            "score": round(self.score, 4),
+            "matched_terms": self.terms,
+            "highlight": str(self.snippet),
+            "signals": self.signals,
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Results:
+    items: list[Match]
+    fallback: bool = False  # True when the index was unavailable and the database was searched
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+
+def clean_query(q) -> str:
+    if q is None:
+        return ""
+    if isinstance(q, bytes):
+        q = q.decode("utf-8", "replace")
+    return normalize(str(q)[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS].strip()
+
+
+def _kinds(type_) -> list[str]:
+    if not type_:
+        return list(KINDS)
+    types = [type_] if isinstance(type_, str) else list(type_)
+    unknown = [t for t in types if t not in KINDS]
+    if unknown:
+        raise QueryError(
+            _("Unknown type %(type)s; use one of %(known)s.")
+            % {"type": ", ".join(unknown), "known": ", ".join(KINDS)}
+        )
+    return types
+
+
+def _apply_filters(kind, qs, filters):
+    for name, value in (filters or {}).items():
+        if value in (None, ""):
+            continue
+        if name not in FILTERS:
+            raise QueryError(_("Unknown filter %(name)s.") % {"name": name})
+        lookup = FILTERS[name].get(kind)
+        if lookup is None:
+            return qs.none()
+        qs = qs.filter(**{lookup: value})
+    return qs.distinct() if filters else qs
+
+
+def _public_only(user) -> bool:
+    return not getattr(user, "is_authenticated", False) or (
+        not is_bureau(user) and role_of(user) in ("", "public", None)
+    )
+
+
+def _fetch(user, keys_scores, filters) -> list[tuple[str, object, float]]:
+    by_kind: dict[str, list[int]] = {}
+    for key, _score in keys_scores:
+        kind, pk = key.split(":", 1)
+        by_kind.setdefault(kind, []).append(int(pk))
+    objs = {}
+    for kind, pks in by_kind.items():
+        qs = documents.model_of(kind).objects.restrict(user, "view").filter(pk__in=pks)
+        qs = _apply_filters(kind, qs, filters)
+        if documents.SELECT.get(kind):
+            qs = qs.select_related("owner_org", *documents.SELECT[kind])
+        for obj in qs:
+            objs[f"{kind}:{obj.pk}"] = obj
+    return [(k.split(":")[0], objs[k], s) for k, s in keys_scores if k in objs]
+
+
+def _explain(match: Match, query_terms: dict[str, float]) -> None:
+    texts = documents.field_texts(match.kind, match.obj)
+    a = analyzer()
+    doc_terms = set()
+    for text in texts.values():
+        doc_terms.update(a.tokens(text))
+    match.terms = [
+        t for t, w in sorted(query_terms.items(), key=lambda kv: -kv[1]) if t in doc_terms
+    ]
+    body = normalize(" ".join(t for t in (texts.get("body"), texts.get("indicators")) if t))
+    match.snippet = highlight(body, match.terms)
+
+
+def highlight(text: str, terms: list[str], width: int = 140) -> SafeString:
+    """An escaped snippet of ``text`` around the first matched term, terms wrapped in <mark>."""
+    if not text:
+        return mark_safe("")
+    terms = sorted({t for t in terms if t}, key=len, reverse=True)[:20]
+    start = 0
+    if terms:
+        pattern = re.compile("|".join(re.escape(t) for t in terms))
+        m = pattern.search(text)
+        if m:
+            start = max(0, m.start() - width // 3)
+    window = text[start : start + width]
+    if not terms:
+        return mark_safe(escape(window))
+    parts, last = [], 0
+    for m in pattern.finditer(window):
+        parts.append(escape(window[last : m.start()]))
+        parts.append(f"<mark>{escape(m.group())}</mark>")
+        last = m.end()
+    parts.append(escape(window[last:]))
+    prefix = "…" if start else ""
+    suffix = "…" if start + width < len(text) else ""
+    return mark_safe(prefix + "".join(parts) + suffix)
+
+
+def _facets(matches: list[Match]) -> dict[str, list[dict]]:
+    """Counts over the candidate list: {facet: [{"value", "label", "count"}, …]} (top 10 each)."""
+    counts: dict[str, Counter] = {"type": Counter(), "industry": Counter(), "org": Counter()}
+    labels: dict[tuple[str, str], str] = {}
+    for m in matches:
+        counts["type"][m.kind] += 1
+        labels[("type", m.kind)] = str(documents.model_of(m.kind)._meta.verbose_name)
+        industry = getattr(m.obj, "industry", None)
+        if industry is not None:
+            counts["industry"][industry.code] += 1
+            labels[("industry", industry.code)] = industry.name
+        org = getattr(m.obj, "owner_org", None)
+        if org is not None:
+            counts["org"][str(org.pk)] += 1
+            labels[("org", str(org.pk))] = str(org)
+    return {
+        name: [{"value": v, "label": labels[(name, v)], "count": n} for v, n in c.most_common(10)]
+        for name, c in counts.items()
+    }
+
+
+def _fallback(user, q, kinds, filters, limit) -> list[tuple[str, object, float]]:
+    """Substring search in the database while the index is unavailable."""
+    words = [w for w in analyzer().tokens(q)][:8] or [q]
+    out = []
+    for kind in kinds:
+        fields = [
+            p
+            for paths in documents.FIELD_SOURCES[kind].values()
+            for p in paths
+            if "." not in p and not p.endswith(("_titles", "_names"))
+        ]
+        cond = Q()
+        for w in words:
+            for f in fields:
+                cond |= Q(**{f"{f}__icontains": w})
+        qs = documents.model_of(kind).objects.restrict(user, "view").filter(cond)
+        if _public_only(user):
+            qs = qs.filter(status="published")
+        qs = _apply_filters(kind, qs, filters)
+        out.extend((kind, obj, 0.0) for obj in qs[:limit])
+    return out[:limit]
+
+
+def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noqa: A002
+    """Records matching ``q`` that ``user`` may view, best first. Raises QueryError on bad input."""
+    kinds = _kinds(type)
+    unknown = sorted(set(filters or {}) - set(FILTERS))
+    if unknown:
+        raise QueryError(_("Unknown filter %(name)s.") % {"name": ", ".join(unknown)})
+    limit = max(1, min(int(limit or 20), MAX_LIMIT))
+    q = clean_query(q)
+    if not q:
+        return Results([])
+    eng = engine()
+    eng.refresh_on_read()
+    ix = eng.lexical()
+    if ix is None:
+        eng.rebuild_in_background()
+        rows = _fallback(user, q, kinds, filters, limit)
+        matches = [Match(k, o, s) for k, o, s in rows]
+        terms = analyzer().query_terms(q)
+        for m in matches:
+            _explain(m, terms)
+        return Results(matches, fallback=True, facets=_facets(matches))
+    depth = min(500, limit * 5)
+    try:
+        hits = ranker.rank(
+            ix, analyzer(), q, kinds=kinds, public_only=_public_only(user), limit=depth
+        )
+    except Exception:
+        logger.exception("search failed; index marked for rebuild")
+        eng.invalidate()
+        eng.rebuild_in_background()
+        return Results(
+            [Match(k, o, s) for k, o, s in _fallback(user, q, kinds, filters, limit)], fallback=True
+        )
+    rows = _fetch(user, hits, filters)
+    top = rows[0][2] if rows else 1.0
+    matches = [Match(k, o, s / top) for k, o, s in rows]
+    facets = _facets(matches)
+    matches = matches[:limit]
+    terms = analyzer().query_terms(q)
+    for m in matches:
+        _explain(m, terms)
+    return Results(matches, facets=facets)
+
+
+# -- recommendations ------------------------------------------------------------------------------
+def query_text(obj) -> str:
+    """The text a record asks with: its title, keywords, description and indicators."""
+    kind = _kind_of_obj(obj)
+    texts = documents.field_texts(kind, obj)
+    return "\n".join(texts[f] for f in ("title", "keywords", "body", "indicators") if texts.get(f))
+
+
+def _kind_of_obj(obj) -> str:
+    from xiake.matching.feed import kind_of
+
+    kind = kind_of(type(obj))
+    if kind is None:
+        raise QueryError(_("This kind of record has no matches."))
+    return kind
+
+
+def _codes(obj, name) -> set[str]:
+    manager = getattr(obj, name, None)
+    if manager is None:
+        return set()
+    return {t.code for t in manager.all()}
+
+
+def signals_for(source, target) -> list[dict]:
+    """Structured reasons why ``target`` suits ``source``; each has a code, label and weight."""
+    out = []
+    s_ind, t_ind = getattr(source, "industry", None), getattr(target, "industry", None)
+    if s_ind is not None and t_ind is not None:
+        if s_ind.pk == t_ind.pk:
+            out.append(
+                {
+                    "code": "industry",
+                    "weight": 0.15,
+                    "label": _("Same industry: %(name)s") % {"name": t_ind.name},
+                }
+            )
+        elif s_ind.code[:1] == t_ind.code[:1] and s_ind.code[:1].isalpha():
+            out.append(
+                {
+                    "code": "industry_section",
+                    "weight": 0.05,
+                    "label": _("Related industry: %(name)s") % {"name": t_ind.name},
+                }
+            )
+    s_dis = (
+        {d.pk for d in getattr(source, "disciplines", None).all()}
+        if hasattr(source, "disciplines")
+        else ({source.discipline_id} if getattr(source, "discipline_id", None) else set())
+    )
+    t_dis = (
+        {d.pk for d in target.disciplines.all()}
+        if hasattr(target, "disciplines")
+        else ({target.discipline_id} if getattr(target, "discipline_id", None) else set())
+    )
+    if s_dis & t_dis:
+        out.append({"code": "discipline", "weight": 0.1, "label": _("Same discipline")})
+    trl = getattr(target, "trl", None)
+    if trl is not None and _kind_of_obj(source) == "demand":
+        try:
+            level = int(re.sub(r"\D", "", trl.code) or 0)
+        except ValueError:
+            level = 0
+        if level >= 6:
+            out.append(
+                {
+                    "code": "trl",
+                    "weight": 0.1,
+                    "label": _("Ready for industry (TRL %(level)s)") % {"level": level},
+                }
+            )
+    modes = _codes(source, "cooperation_modes") & _codes(target, "cooperation_modes")
+    if modes:
+        out.append({"code": "coop_mode", "weight": 0.1, "label": _("Compatible cooperation mode")})
+    budget, price = getattr(source, "budget", None), getattr(target, "asking_price", None)
+    if budget is not None and price is not None:
+        if price <= budget:
+            out.append({"code": "budget", "weight": 0.1, "label": _("Asking price within budget")})
+        elif price > 2 * budget:
+            out.append(
+                {"code": "budget", "weight": -0.1, "label": _("Asking price well above budget")}
+            )
+    org = getattr(target, "owner_org", None)
+    if org is not None and getattr(org, "is_local", False):
+        out.append({"code": "local", "weight": 0.05, "label": _("Local organisation")})
+    updated = getattr(target, "updated_at", None)
+    if updated and timezone.now() - updated < datetime.timedelta(days=365):
+        out.append({"code": "fresh", "weight": 0.03, "label": _("Updated within a year")})
+    return out
+
+
+def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
+    """Records of ``type`` that answer ``obj`` (e.g. achievements for a demand), best first."""
+    kinds = _kinds(type)
+    limit = max(1, min(int(limit or 10), MAX_LIMIT))
+    source_kind = _kind_of_obj(obj)
+    q = clean_query(query_text(obj))
+    if not q:
+        return Results([])
+    eng = engine()
+    eng.refresh_on_read()
+    ix = eng.lexical()
+    if ix is None:
+        eng.rebuild_in_background()
+        return Results([], fallback=True)
+    hits = ranker.rank(
+        ix,
+        analyzer(),
+        q,
+        kinds=kinds,
+        public_only=_public_only(user),
+        limit=limit * 5,
+        exclude=[f"{source_kind}:{obj.pk}"],
+    )
+    rows = _fetch(user, hits, None)
+    top = rows[0][2] if rows else 1.0
+    matches = []
+    for kind, target, score in rows:
+        m = Match(kind, target, score / top)
+        m.signals = signals_for(obj, target)
+        m.score = m.score + sum(s["weight"] for s in m.signals)
+        matches.append(m)
+    matches.sort(key=lambda m: -m.score)
+    matches = matches[:limit]
+    terms = analyzer().query_terms(q)
+    for m in matches:
+        _explain(m, terms)
+    return Results(matches)

@@ -1,0 +1,274 @@
+"""This node's copy of the search index: where it lives, how it follows the change feed.
+
+Layout under ``settings.MATCHING_INDEX_DIR`` (default ``VAR_DIR / "index"``)::
+
+    lexical/CURRENT            name of the live generation, replaced atomically
+    lexical/g<stamp>/          a tantivy index (one generation)
+    lexical/g<stamp>.json      {"cursor": last IndexChange id applied, "built_at": …}
+    lock                       held (fcntl) by whoever writes
+
+``sync()`` applies feed rows past the cursor (idempotent: delete by key, then add), then moves the
+cursor, so a crash replays rather than loses. A REBUILD row, a missing or corrupt index, or
+``rebuild()`` builds a fresh generation from the database and switches ``CURRENT`` to it; readers
+fall back to the database while no generation can be opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Max
+
+from xiake.matching import documents
+from xiake.matching.feed import KINDS
+from xiake.matching.lexical import LexicalIndex
+from xiake.matching.models import IndexChange
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def index_dir() -> Path:
+    return Path(getattr(settings, "MATCHING_INDEX_DIR", None) or settings.VAR_DIR / "index")
+
+
+class Engine:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.lexical_root = self.root / "lexical"
+        self._open: tuple[str, LexicalIndex] | None = None
+        self._mutex = threading.Lock()
+        self._rebuilding = False
+        self.last_error: str | None = None
+
+    # -- generations ----------------------------------------------------------------------------
+    def current_generation(self) -> str | None:
+        try:
+            return (self.lexical_root / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def state(self, gen: str | None = None) -> dict:
+        gen = gen or self.current_generation()
+        if not gen:
+            return {}
+        try:
+            return json.loads((self.lexical_root / f"{gen}.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _write_state(self, gen: str, state: dict) -> None:
+        path = self.lexical_root / f"{gen}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, path)
+
+    def lexical(self) -> LexicalIndex | None:
+        """The live index, or None when it is missing or cannot be opened (then: rebuild)."""
+        gen = self.current_generation()
+        if gen is None:
+            self.last_error = "missing"
+            return None
+        cached = self._open
+        if cached and cached[0] == gen:
+            return cached[1]
+        try:
+            ix = LexicalIndex.open(self.lexical_root / gen)
+        except Exception as exc:
+            self.last_error = f"corrupt: {exc}"
+            logger.warning("search index %s cannot be opened: %s", gen, exc)
+            return None
+        self._open = (gen, ix)
+        self.last_error = None
+        return ix
+
+    def invalidate(self) -> None:
+        """Forget the open reader (after corruption is detected during a search)."""
+        self._open = None
+
+    @contextlib.contextmanager
+    def lock(self, blocking: bool = True):
+        """Exclusive writer lock across processes of this node; yields False if not acquired."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- writing ----------------------------------------------------------------------------------
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> dict:
+        """Build a new generation from the database and make it live. Returns counts and timing."""
+        with self.lock():
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress=None) -> dict:
+        started = time.monotonic()
+        cursor = IndexChange.objects.aggregate(m=Max("id"))["m"] or 0
+        gen = f"g{time.time_ns()}"
+        ix = LexicalIndex.create(self.lexical_root / gen)
+        total = sum(documents.model_of(k)._default_manager.count() for k in KINDS)
+        done = 0
+        counts = {}
+        for kind in KINDS:
+            counts[kind] = 0
+            batch = []
+            for obj in documents.queryset(kind).order_by("pk").iterator(chunk_size=BATCH):
+                batch.append(documents.to_document(kind, obj))
+                if len(batch) >= BATCH:
+                    ix.write(batch)
+                    done += len(batch)
+                    counts[kind] += len(batch)
+                    batch = []
+                    if progress:
+                        progress(done, total)
+            if batch:
+                ix.write(batch)
+                done += len(batch)
+                counts[kind] += len(batch)
+            if progress:
+                progress(done, total)
+        state = {"cursor": cursor, "built_at": time.time(), "counts": counts}
+        self._write_state(gen, state)
+        tmp = self.lexical_root / "CURRENT.tmp"
+        tmp.write_text(gen)
+        os.replace(tmp, self.lexical_root / "CURRENT")
+        self._open = None
+        self._prune_generations(keep=gen)
+        seconds = time.monotonic() - started
+        return {"documents": done, "seconds": seconds, "generation": gen, **counts}
+
+    def _prune_generations(self, keep: str) -> None:
+        for path in self.lexical_root.iterdir():
+            name = path.name.removesuffix(".json")
+            if name.startswith("g") and name != keep:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+    def pending(self) -> int:
+        cursor = self.state().get("cursor", 0)
+        return IndexChange.objects.filter(id__gt=cursor).count()
+
+    def latest_change(self) -> int:
+        return IndexChange.objects.aggregate(m=Max("id"))["m"] or 0
+
+    def sync(self, blocking: bool = True, limit: int = 5000) -> dict:
+        """Apply the feed past the cursor; rebuild if the index is missing, corrupt or asked to."""
+        with self.lock(blocking) as got:
+            if not got:
+                return {"skipped": "locked"}
+            ix = self.lexical()
+            if ix is None:
+                return {"rebuilt": self._rebuild()}
+            gen = self.current_generation()
+            state = self.state(gen)
+            cursor = state.get("cursor", 0)
+            changes = list(
+                IndexChange.objects.filter(id__gt=cursor)
+                .order_by("id")
+                .values_list("id", "kind", "object_id", "action")[:limit]
+            )
+            if not changes:
+                return {"applied": 0}
+            if any(action == IndexChange.Action.REBUILD for _i, _k, _o, action in changes):
+                return {"rebuilt": self._rebuild()}
+            touched: dict[str, set] = {}
+            for _id, kind, object_id, _action in changes:
+                if kind in KINDS and object_id is not None:
+                    touched.setdefault(kind, set()).add(object_id)
+            docs, keys = [], []
+            for kind, pks in touched.items():
+                keys.extend(f"{kind}:{pk}" for pk in pks)
+                for obj in documents.queryset(kind).filter(pk__in=pks):
+                    docs.append(documents.to_document(kind, obj))
+            ix.write(docs, delete_keys=keys)
+            state["cursor"] = changes[-1][0]
+            self._write_state(gen, state)
+            return {"applied": len(changes), "documents": len(docs)}
+
+    def refresh_on_read(self) -> None:
+        """Called before a search: apply pending changes if another writer is not already at it."""
+        try:
+            cursor = self.state().get("cursor")
+            if cursor is None or self.latest_change() > cursor:
+                self.sync(blocking=False)
+        except Exception:  # a failing refresh must not fail the search; it falls back instead
+            logger.exception("index refresh failed")
+
+    def rebuild_in_background(self) -> None:
+        """Start one rebuild thread (embedded run) while searches fall back to the database."""
+        if not getattr(settings, "MATCHING_BACKGROUND_REBUILD", True):
+            return
+        with self._mutex:
+            if self._rebuilding:
+                return
+            self._rebuilding = True
+
+        def run():
+            from django.db import connection
+
+            try:
+                self.rebuild()
+            except Exception:
+                logger.exception("background rebuild failed")
+            finally:
+                self._rebuilding = False
+                connection.close()
+
+        threading.Thread(target=run, name="xiake-reindex", daemon=True).start()
+
+    def status(self) -> dict:
+        gen = self.current_generation()
+        state = self.state(gen)
+        ix = self.lexical()
+        latest = self.latest_change()
+        cursor = state.get("cursor")
+        oldest_pending = None
+        if cursor is not None and latest > cursor:
+            first = IndexChange.objects.filter(id__gt=cursor).order_by("id").first()
+            oldest_pending = first.created_at.isoformat() if first else None
+        return {
+            "path": str(self.lexical_root),
+            "generation": gen,
+            "healthy": ix is not None,
+            "error": self.last_error if ix is None else None,
+            "documents": ix.num_docs if ix is not None else 0,
+            "built_at": state.get("built_at"),
+            "counts_at_build": state.get("counts", {}),
+            "cursor": cursor,
+            "latest_change": latest,
+            "pending_changes": (
+                IndexChange.objects.filter(id__gt=cursor).count() if cursor is not None else None
+            ),
+            "oldest_pending_at": oldest_pending,
+        }
+
+
+_engines: dict[Path, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    root = index_dir()
+    with _engines_lock:
+        if root not in _engines:
+            _engines[root] = Engine(root)
+        return _engines[root]

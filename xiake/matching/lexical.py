@@ -1,0 +1,177 @@
+"""A BM25 index in tantivy over our own tokens (whitespace-joined analyzer output).
+
+Knows nothing about Django: documents are dicts of field → token list. Two retrieval channels
+share one index: weighted word fields (title, keywords, body, indicators, tags) and a field of CJK
+character bigrams (``grams``), fused by reciprocal rank (:func:`rrf`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
+
+WORD_FIELDS = {"title": 3.0, "keywords": 2.5, "indicators": 1.5, "body": 1.0, "tags": 0.8}
+GRAM_FIELD = "grams"
+MAX_QUERY_TERMS = 64
+MAX_QUERY_GRAMS = 128
+
+
+def build_schema():
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("key", stored=True, tokenizer_name="raw")
+    sb.add_text_field("kind", stored=True, tokenizer_name="raw")
+    sb.add_integer_field("pk", stored=True, indexed=True)
+    sb.add_integer_field("public", stored=False, indexed=True)
+    for name in (*WORD_FIELDS, GRAM_FIELD):
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
+    return sb.build()
+
+
+class LexicalIndex:
+    """One tantivy index directory. Open with :meth:`open` (raises if missing or corrupt)."""
+
+    def __init__(self, path: Path, index: tantivy.Index):
+        self.path = Path(path)
+        self.index = index
+        self.schema = index.schema
+
+    @classmethod
+    def create(cls, path: Path) -> LexicalIndex:
+        path = Path(path)
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        return cls(path, tantivy.Index(build_schema(), path=str(path)))
+
+    @classmethod
+    def open(cls, path: Path) -> LexicalIndex:
+        path = Path(path)
+        if not (path / "meta.json").exists():
+            raise FileNotFoundError(f"no index at {path}")
+        index = tantivy.Index.open(str(path))
+        index.searcher().num_docs  # noqa: B018 - touch the segments: corrupt files raise here
+        return cls(path, index)
+
+    # -- writing ----------------------------------------------------------------------------
+    def write(self, docs: Iterable[dict], delete_keys: Iterable[str] = ()) -> int:
+        """Delete ``delete_keys``, add ``docs`` (each with key, kind, pk, public and token lists)."""
+        writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        n = 0
+        try:
+            for key in delete_keys:
+                writer.delete_documents_by_term("key", key)
+            for d in docs:
+                doc = tantivy.Document()
+                doc.add_text("key", d["key"])
+                doc.add_text("kind", d["kind"])
+                doc.add_integer("pk", int(d["pk"]))
+                doc.add_integer("public", 1 if d.get("public", True) else 0)
+                for name in (*WORD_FIELDS, GRAM_FIELD):
+                    tokens = d.get(name)
+                    if tokens:
+                        doc.add_text(name, " ".join(tokens))
+                writer.add_document(doc)
+                n += 1
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.index.reload()
+        return n
+
+    # -- reading ----------------------------------------------------------------------------
+    @property
+    def num_docs(self) -> int:
+        return self.index.searcher().num_docs
+
+    def _filters(self, kinds, public_only):
+        must = []
+        if kinds:
+            kq = [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "kind", k))
+                for k in kinds
+            ]
+            must.append((tantivy.Occur.Must, tantivy.Query.boolean_query(kq)))
+        if public_only:
+            must.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "public", 1)))
+        return must
+
+    def _run(self, should, kinds, public_only, limit, exclude=()):
+        if not should:
+            return []
+        clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(should))]
+        clauses += self._filters(kinds, public_only)
+        for key in exclude:
+            clauses.append(
+                (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "key", key))
+            )
+        searcher = self.index.searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
+        out = []
+        for score, addr in hits:
+            doc = searcher.doc(addr)
+            out.append((doc["key"][0], float(score)))
+        return out
+
+    def search_words(
+        self,
+        terms: dict[str, float],
+        *,
+        kinds=(),
+        public_only=False,
+        limit=100,
+        fields: dict[str, float] | None = None,
+        exclude=(),
+    ) -> list[tuple[str, float]]:
+        """BM25 over the word fields; each term's clauses boosted by field weight × term weight."""
+        fields = WORD_FIELDS if fields is None else fields
+        top = sorted(terms.items(), key=lambda kv: -kv[1])[:MAX_QUERY_TERMS]
+        should = []
+        for term, weight in top:
+            for field, fw in fields.items():
+                q = tantivy.Query.term_query(self.schema, field, term)
+                should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, fw * weight)))
+        return self._run(should, kinds, public_only, limit, exclude)
+
+    def search_grams(
+        self, grams: list[str], *, kinds=(), public_only=False, limit=100, exclude=()
+    ) -> list[tuple[str, float]]:
+        """BM25 over the character-bigram field."""
+        seen = list(dict.fromkeys(grams))[:MAX_QUERY_GRAMS]
+        should = [
+            (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, GRAM_FIELD, g))
+            for g in seen
+        ]
+        return self._run(should, kinds, public_only, limit, exclude)
+
+    def doc_freq(self, field: str, term: str) -> int:
+        return self.index.searcher().doc_freq(field, term)
+
+
+def rrf(
+    rankings: list[list[tuple[str, float]]], k: int = 60, weights=None
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of several ranked lists of (key, score)."""
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights, strict=True):
+        for rank, (key, _score) in enumerate(ranking):
+            fused[key] = fused.get(key, 0.0) + w / (k + rank + 1)
+    return sorted(fused.items(), key=lambda kv: -kv[1])
+
+
+def combsum(rankings: list[list[tuple[str, float]]], weights=None) -> list[tuple[str, float]]:
+    """CombSUM of max-normalised scores: each list's best hit counts 1 × its weight."""
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights, strict=True):
+        if not ranking:
+            continue
+        top = ranking[0][1] or 1.0
+        for key, score in ranking:
+            fused[key] = fused.get(key, 0.0) + w * score / top
+    return sorted(fused.items(), key=lambda kv: -kv[1])

@@ -1,0 +1,140 @@
+"""Search page, the matches panel of detail pages, and the two API endpoints."""
+
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from xiake.matching import api
+from xiake.matching.documents import model_of
+from xiake.matching.feed import KINDS, kind_of
+
+# Which kinds each record kind is matched against (the tabs of its matches panel).
+MATCH_TARGETS = {
+    "demand": ("achievement", "expert", "platform"),
+    "achievement": ("demand", "expert"),
+    "expert": ("demand", "achievement"),
+    "platform": ("demand",),
+}
+FILTER_PARAMS = tuple(api.FILTERS)
+
+
+def _filters(params) -> dict:
+    return {name: params.get(name) for name in FILTER_PARAMS if params.get(name)}
+
+
+def search_page(request):
+    q = request.GET.get("q", "")
+    type_ = request.GET.get("type") or None
+    results, error = None, None
+    if q.strip():
+        try:
+            results = api.search(request.user, q, type_, _filters(request.GET), limit=30)
+        except api.QueryError as exc:
+            error = str(exc)
+    status = 400 if error else 200
+    return render(
+        request,
+        "matching/search.html",
+        {
+            "q": api.clean_query(q),
+            "type": type_,
+            "types": [(k, model_of(k)._meta.verbose_name) for k in KINDS],
+            "results": results,
+            "error": error,
+            "filters": _filters(request.GET),
+        },
+        status=status,
+    )
+
+
+def matches_fragment(request, kind, pk):
+    """The matches list of one record (loaded into its detail page by htmx)."""
+    if kind not in KINDS:
+        raise Http404
+    obj = get_object_or_404(model_of(kind).objects.restrict(request.user, "view"), pk=pk)
+    target = request.GET.get("type") or MATCH_TARGETS[kind][0]
+    if target not in MATCH_TARGETS[kind]:
+        return render(request, "400.html", {"message": _("Unknown type.")}, status=400)
+    results = api.recommend(request.user, obj, target, limit=10)
+    return render(request, "matching/matches_list.html", {"results": results})
+
+
+def detail_section(request, resource, obj):
+    """Provider for core's detail pages: a matches panel on demand/achievement/expert/platform."""
+    kind = kind_of(resource.model)
+    if kind not in MATCH_TARGETS:
+        return None
+    tabs = [(t, model_of(t)._meta.verbose_name_plural) for t in MATCH_TARGETS[kind]]
+    return render_to_string(
+        "matching/matches_section.html",
+        {"kind": kind, "obj": obj, "tabs": tabs},
+        request=request,
+    )
+
+
+def _bad(message):
+    return Response({"detail": message}, status=400)
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_search(request):
+    """GET /api/v1/matching/search/?q=…&type=achievement|expert|platform|demand&limit=…"""
+    q = request.query_params.get("q", "")
+    if len(q) > api.MAX_QUERY_CHARS * 4:
+        return _bad(
+            _("The query is too long (at most %(n)s characters).") % {"n": api.MAX_QUERY_CHARS}
+        )
+    known = {"q", "type", "limit", "format", *FILTER_PARAMS}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        return _bad(_("Unknown parameter: %(p)s") % {"p": ", ".join(unknown)})
+    try:
+        limit = int(request.query_params.get("limit", 20))
+    except ValueError:
+        return _bad(_("limit must be a number."))
+    try:
+        results = api.search(
+            request.user,
+            q,
+            request.query_params.get("type") or None,
+            _filters(request.query_params),
+            limit=limit,
+        )
+    except api.QueryError as exc:
+        return _bad(str(exc))
+    return Response(
+        {
+            "count": len(results),
+            "fallback": results.fallback,
+            "results": [m.as_dict() for m in results],
+        }
+    )
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_demand_matches(request, pk):
+    """GET /api/v1/demands/{id}/matches/?type=achievement|expert|platform"""
+    demand = get_object_or_404(model_of("demand").objects.restrict(request.user, "view"), pk=pk)
+    target = request.query_params.get("type") or "achievement"
+    if target not in MATCH_TARGETS["demand"]:
+        return _bad(_("type must be one of %(t)s.") % {"t": ", ".join(MATCH_TARGETS["demand"])})
+    try:
+        limit = int(request.query_params.get("limit", 10))
+    except ValueError:
+        return _bad(_("limit must be a number."))
+    results = api.recommend(request.user, demand, target, limit=limit)
+    return Response({"count": len(results), "results": [m.as_dict() for m in results]})
+
+
+def health(request):  # pragma: no cover - convenience for operators
+    from xiake.matching.engine import engine
+
+    return JsonResponse(engine().status())
