@@ -75,3 +75,33 @@ def make_task(org=None, decision=None, **kwargs):
     )
     defaults.update(kwargs)
     return Task.objects.create(decision=decision, **defaults)
+
+
+def make_event(org, **kwargs):
+    from xiake.liaison.models import Event
+
+    start = timezone.now() + dt.timedelta(days=7)
+    defaults = dict(
+        title=f"公益大讲堂：知识产权运营第{next(_seq)}期",
+        event_type="lecture",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        capacity=50,
+    )
+    defaults.update(kwargs)
+    return Event.objects.create(owner_org=org, **defaults)
+
+
+def make_registration(org=None, event=None, **kwargs):
+    from xiake.accounts.models import Organization
+    from xiake.liaison.models import Registration
+
+    if event is None:
+        uni = Organization.objects.filter(name="测试大学").first() or f.make_org(
+            "测试大学", "university"
+        )
+        event = make_event(uni)
+    enterprise = Organization.objects.filter(name="测试材料科技有限公司").first()
+    defaults = dict(enterprise=enterprise, attendee_name=f"张工{next(_seq)}")
+    defaults.update(kwargs)
+    return Registration.objects.create(event=event, **defaults)

@@ -88,6 +88,8 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Docking coverage"), "liaison:coverage", "geo-alt", frozenset({BUREAU})),
             MenuItem(_("Joint meetings"), "liaison:jointmeeting_list", "people-fill", MEMBERS),
             MenuItem(_("Overdue tasks"), "liaison:task_overdue", "alarm", MEMBERS),
+            MenuItem(_("Events"), "liaison:event_list", "calendar-event", EVERYONE),
+            MenuItem(_("Enterprises served"), "liaison:served", "graph-up", frozenset({BUREAU})),
         ),
     ),
     MenuGroup(

@@ -1,13 +1,17 @@
 """API endpoints beyond the generic resources: coverage, registration, check-in, consultations'
 workflow, the enterprises-served count. Same permission rules as the pages."""
 
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
-from xiake.liaison.models import Task
+from xiake.core.roles import Role, is_bureau, role_of
+from xiake.liaison.models import Event, Registration, Task
 from xiake.liaison.models.docking import coverage
-from xiake.liaison.views import _int
+from xiake.liaison.models.events import EventFull, enterprises_served
+from xiake.liaison.views import _date, _int, may_check_in, my_registration, register_for
 
 
 @api_view(["GET"])
@@ -62,7 +66,55 @@ def overdue_tasks_api(request):
     )
 
 
+@api_view(["POST"])
+def register_api(request, pk):
+    """Register the calling user for an event; 409 when full or closed."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    event = get_object_or_404(Event.objects.restrict(request.user, "view"), pk=pk)
+    if role_of(request.user) not in (Role.ENTERPRISE, Role.UNIVERSITY, Role.MANAGER):
+        raise PermissionDenied
+    if my_registration(request.user, event):
+        return Response({"detail": "Registered already."}, status=409)
+    try:
+        reg = register_for(request.user, event, request.data.get("attendee_name", ""))
+    except EventFull as exc:
+        return Response({"detail": exc.messages[0]}, status=409)
+    return Response({"id": reg.pk, "token": str(reg.token)}, status=201)
+
+
+@api_view(["POST"])
+def checkin_api(request, token):
+    """Check a registration in by the token its QR code carries."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    reg = get_object_or_404(Registration.objects.select_related("event"), token=token)
+    if not may_check_in(request.user, reg):
+        raise PermissionDenied
+    first = reg.check_in()
+    return Response({"id": reg.pk, "checked_in_at": reg.checked_in_at, "first": first})
+
+
+@api_view(["GET"])
+def served_api(request):
+    """Distinct enterprises that attended events starting between ``from`` and ``to``."""
+    if not is_bureau(request.user):
+        raise PermissionDenied
+    start, end = _date(request.query_params.get("from")), _date(request.query_params.get("to"))
+    return Response(
+        {
+            "from": start,
+            "to": end,
+            "enterprises_served": enterprises_served(start, end),
+            "enterprises_registered": enterprises_served(start, end, attended_only=False),
+        }
+    )
+
+
 urlpatterns = [
+    path("events/<int:pk>/register/", register_api, name="api-liaison-register"),
+    path("checkin/<uuid:token>/", checkin_api, name="api-liaison-checkin"),
+    path("events/served/", served_api, name="api-liaison-served"),
     path("tasks/overdue/", overdue_tasks_api, name="api-liaison-overdue-tasks"),
     path("coverage/", coverage_api, name="api-liaison-coverage"),
 ]

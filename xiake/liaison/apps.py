@@ -26,4 +26,6 @@ MENU_LABELS = (
     _("Docking coverage"),
     _("Joint meetings"),
     _("Overdue tasks"),
+    _("Events"),
+    _("Enterprises served"),
 )

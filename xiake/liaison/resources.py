@@ -105,3 +105,45 @@ class TaskResource(Resource):
     detail_fields = (*form_fields, "completed_on")
     natural_key = ("decision", "title")
     url_prefix = "tasks/"
+
+
+@register
+class EventResource(Resource):
+    model = m.Event
+    api_name = "events"
+    icon = "bi-calendar-event"
+    list_columns = ("title", "event_type", "owner_org", "starts_at", "capacity", "registered_count")
+    ordering_fields = ("starts_at", "title")
+    filter_fields = ("event_type", "owner_org", "university", "registration_open", "is_public")
+    search_fields = ("title", "description", "venue")
+    form_fields = (
+        "title",
+        "event_type",
+        "owner_org",
+        "university",
+        "starts_at",
+        "ends_at",
+        "venue",
+        "capacity",
+        "registration_open",
+        "is_public",
+        "description",
+    )
+    detail_fields = (*form_fields, "registered_count")
+    api_fields = ("id", *detail_fields)
+    natural_key = ("owner_org", "title")
+    url_prefix = "events/"
+
+
+@register
+class RegistrationResource(Resource):
+    model = m.Registration
+    api_name = "event-registrations"
+    icon = "bi-person-check"
+    list_columns = ("event", "attendee_name", "kind", "enterprise", "checked_in_at", "rating")
+    ordering_fields = ("checked_in_at",)
+    filter_fields = ("event", "kind", "enterprise")
+    search_fields = ("attendee_name", "enterprise__name", "feedback")
+    form_fields = ("event", "kind", "enterprise", "attendee_name", "phone", "rating", "feedback")
+    detail_fields = (*form_fields, "checked_in_at")
+    url_prefix = "registrations/"

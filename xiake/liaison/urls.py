@@ -9,13 +9,27 @@ app_name = "liaison"
 urlpatterns = [
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("tasks/overdue/", views.OverdueTasksView.as_view(), name="task_overdue"),
+    path("events/served/", views.ServedView.as_view(), name="served"),
+    path("events/<int:pk>/register/", views.RegisterView.as_view(), name="event_register"),
+    path("checkin/<uuid:token>/", views.CheckInView.as_view(), name="checkin"),
+    path(
+        "registrations/<int:pk>/qr.svg", views.RegistrationQRView.as_view(), name="registration_qr"
+    ),
+    path(
+        "registrations/<int:pk>/feedback/",
+        views.FeedbackView.as_view(),
+        name="registration_feedback",
+    ),
 ]
 # The meeting's page is the generic detail page plus what became of each decision.
-_custom_detail = {"jointmeeting_detail": views.MeetingDetailView}
+_custom_detail = {
+    "jointmeeting_detail": (views.MeetingDetailView, models.JointMeeting),
+    "event_detail": (views.EventDetailView, models.Event),
+}
 for pattern in resource_urls("liaison"):
-    view_class = _custom_detail.get(pattern.name)
-    if view_class is not None:
-        resource = resource_for(models.JointMeeting)
+    if pattern.name in _custom_detail:
+        view_class, model = _custom_detail[pattern.name]
+        resource = resource_for(model)
         pattern = path(
             str(pattern.pattern), view_class.as_view(resource=resource), name=pattern.name
         )

@@ -1,15 +1,28 @@
 """The liaison pages the generic views cannot express: coverage, meeting outcomes, registration and
 check-in, consultations' workflow, the enterprises-served count and the compilation download."""
 
+import datetime as dt
+import io
+
+import segno
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
+from xiake.core.changelog import record_event
+from xiake.core.models import ChangeAction
+from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
 from xiake.core.views import ObjectDetailView
-from xiake.liaison.models import Decision, Task
+from xiake.liaison.models import Decision, Event, Registration, Task
 from xiake.liaison.models.docking import coverage
+from xiake.liaison.models.events import EventFull, enterprises_served
 
 
 def _int(value, default, low, high):
@@ -84,4 +97,171 @@ class OverdueTasksView(LoginRequiredMixin, View):
         )
         return render(
             request, "liaison/task_overdue.html", {"tasks": tasks, "today": timezone.localdate()}
+        )
+
+
+# -- events ----------------------------------------------------------------------------------------
+
+
+def my_registration(user, event):
+    if not user.is_authenticated:
+        return None
+    return Registration.objects.filter(event=event, user=user).first()
+
+
+def register_for(user, event, attendee_name="", phone=""):
+    """Register ``user`` (for their enterprise, or as an expert) — capacity-safe, once per user."""
+    kind = (
+        Registration.Kind.ENTERPRISE
+        if role_of(user) == Role.ENTERPRISE
+        else Registration.Kind.EXPERT
+    )
+    reg = Registration(
+        event=event,
+        user=user,
+        kind=kind,
+        enterprise_id=user.organization_id if kind == Registration.Kind.ENTERPRISE else None,
+        attendee_name=(attendee_name or getattr(user, "display_name", "") or user.username)[:60],
+        phone=phone[:40],
+        created_by=user,
+    )
+    reg.save()
+    return reg
+
+
+def may_check_in(user, reg) -> bool:
+    """The bureau, the organiser's members, or the registrant during the event's day."""
+    if is_bureau(user):
+        return True
+    org_id = organization_id_of(user)
+    if org_id and org_id == reg.event.owner_org_id:
+        return True
+    if user.is_authenticated and reg.user_id == user.pk:
+        now = timezone.now()
+        return reg.event.starts_at - dt.timedelta(hours=2) <= now <= reg.event.ends_at
+    return False
+
+
+class EventDetailView(ObjectDetailView):
+    """The generic event page plus places left, the user's registration and its QR code."""
+
+    template_name = "liaison/event_detail.html"
+
+    def get(self, request, pk):
+        self.extra = {}
+        event = self.get_object(pk)
+        self.extra = {
+            "registration": my_registration(request.user, event),
+            "can_register": request.user.is_authenticated
+            and role_of(request.user) in (Role.ENTERPRISE, Role.UNIVERSITY, Role.MANAGER),
+        }
+        return super().get(request, pk)
+
+    def context(self, **extra):
+        return super().context(**extra, **getattr(self, "extra", {}))
+
+
+class RegisterView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        event = get_object_or_404(Event.objects.restrict(request.user, "view"), pk=pk)
+        if role_of(request.user) not in (Role.ENTERPRISE, Role.UNIVERSITY, Role.MANAGER):
+            raise PermissionDenied
+        if my_registration(request.user, event):
+            messages.info(request, _("You have registered already."))
+            return redirect(event.get_absolute_url())
+        try:
+            register_for(
+                request.user,
+                event,
+                request.POST.get("attendee_name", ""),
+                request.POST.get("phone", ""),
+            )
+        except EventFull as exc:
+            messages.error(request, exc.messages[0])
+            return redirect(event.get_absolute_url())
+        messages.success(request, _("Registered. Show the QR code at the entrance."))
+        return redirect(event.get_absolute_url())
+
+
+class RegistrationQRView(View):
+    """The check-in QR code (SVG) of a registration the user may see."""
+
+    def get(self, request, pk):
+        reg = get_object_or_404(Registration.objects.restrict(request.user, "view"), pk=pk)
+        url = request.build_absolute_uri(reverse("liaison:checkin", args=[reg.token]))
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(buffer, kind="svg", scale=4, title=str(reg.event))
+        return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+class CheckInView(LoginRequiredMixin, View):
+    """What the QR code opens: the registration, and a button to check in."""
+
+    def get_registration(self, token):
+        reg = get_object_or_404(Registration.objects.select_related("event"), token=token)
+        if not may_check_in(self.request.user, reg):
+            raise PermissionDenied
+        return reg
+
+    def get(self, request, token):
+        reg = self.get_registration(token)
+        return render(request, "liaison/checkin.html", {"reg": reg})
+
+    def post(self, request, token):
+        reg = self.get_registration(token)
+        if reg.check_in():
+            record_event(ChangeAction.UPDATE, comment="check-in", obj=reg)
+            messages.success(request, _("Checked in."))
+        else:
+            messages.info(request, _("Already checked in."))
+        return render(request, "liaison/checkin.html", {"reg": reg})
+
+
+class FeedbackView(LoginRequiredMixin, View):
+    """The attendee rates the event after checking in."""
+
+    def post(self, request, pk):
+        reg = get_object_or_404(
+            Registration.objects.restrict(request.user, "view"), pk=pk, user=request.user
+        )
+        if reg.checked_in_at is None:
+            raise PermissionDenied
+        rating = _int(request.POST.get("rating"), 0, 0, 5)
+        if not rating:
+            messages.error(request, _("Choose a rating from 1 to 5."))
+        else:
+            reg.rating, reg.feedback = rating, request.POST.get("feedback", "")[:2000]
+            reg.save()
+            messages.success(request, _("Thank you for your feedback."))
+        return redirect(reg.event.get_absolute_url())
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class ServedView(LoginRequiredMixin, View):
+    """Distinct enterprises served by events in a period (the figure the bureau reports)."""
+
+    def get(self, request):
+        if not is_bureau(request.user):
+            raise PermissionDenied
+        start, end = _date(request.GET.get("from")), _date(request.GET.get("to"))
+        by_type = [
+            (label, enterprises_served(start, end, event_type=value))
+            for value, label in Event.Type.choices
+        ]
+        return render(
+            request,
+            "liaison/served.html",
+            {
+                "start": start,
+                "end": end,
+                "served": enterprises_served(start, end),
+                "registered": enterprises_served(start, end, attended_only=False),
+                "by_type": by_type,
+            },
         )
