@@ -52,8 +52,15 @@ def parse_month(text) -> dt.date:
 class ReportForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = MonthlyReport
-        fields = (*MonthlyReport.FIGURES, "new_firm_names", "correction_note", "outliers_confirmed")
+        fields = (
+            "period",
+            *MonthlyReport.FIGURES,
+            "new_firm_names",
+            "correction_note",
+            "outliers_confirmed",
+        )
         widgets = {
+            "period": forms.HiddenInput,
             "new_firm_names": forms.Textarea(attrs={"rows": 2}),
             "correction_note": forms.Textarea(attrs={"rows": 2}),
         }
@@ -133,6 +140,8 @@ def report_month(request, pk, month):
                     _ctx(inst, period, report, form, upload, locked, can_edit),
                     status=400,
                 )
+        data = data.copy() if hasattr(data, "copy") else dict(data)
+        data["period"] = period.isoformat()
         form = ReportForm(data, instance=instance)
         if form.is_valid():
             saved = form.save(commit=False)
