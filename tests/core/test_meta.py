@@ -3,11 +3,18 @@
 from tests.base import ResourceContract
 from tests.catalog import test_resources
 from tests.institutions import test_resources as institution_resources
-from tests.liaison import test_docking, test_events, test_meetings
+from tests.liaison import test_consultations, test_docking, test_events, test_meetings
 from xiake.core.resources import registry
 
 # Test modules holding contract classes; each app adds its own.
-CONTRACT_MODULES = [test_resources, test_docking, test_meetings, test_events, institution_resources]
+CONTRACT_MODULES = [
+    test_resources,
+    test_docking,
+    test_meetings,
+    test_events,
+    test_consultations,
+    institution_resources,
+]
 
 
 def test_every_resource_has_contract_tests():

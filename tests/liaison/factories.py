@@ -105,3 +105,40 @@ def make_registration(org=None, event=None, **kwargs):
     defaults = dict(enterprise=enterprise, attendee_name=f"张工{next(_seq)}")
     defaults.update(kwargs)
     return Registration.objects.create(event=event, **defaults)
+
+
+def make_policydocument(org=None, **kwargs):
+    from xiake.liaison.models import PolicyDocument
+
+    defaults = dict(title=f"科技成果转化专项资金管理办法{next(_seq)}", issuer="区科学技术局")
+    defaults.update(kwargs)
+    return PolicyDocument.objects.create(**defaults)
+
+
+def make_holiday(org=None, **kwargs):
+    from xiake.liaison.models import Holiday
+
+    n = next(_seq)
+    defaults = dict(date=dt.date(2030, 1, 1) + dt.timedelta(days=n), name=f"假日{n}")
+    defaults.update(kwargs)
+    return Holiday.objects.create(**defaults)
+
+
+def make_slarule(org=None, **kwargs):
+    from xiake.liaison.models import SlaRule
+
+    defaults = dict(
+        name=f"政策咨询答复时限{next(_seq)}", working_days=5, effective_from=dt.date(2020, 1, 1)
+    )
+    defaults.update(kwargs)
+    return SlaRule.objects.create(**defaults)
+
+
+def make_consultation(org, **kwargs):
+    from xiake.liaison.models import Consultation
+
+    defaults = dict(
+        subject=f"研发费用加计扣除咨询{next(_seq)}", question="委托高校研发的费用能否加计扣除？"
+    )
+    defaults.update(kwargs)
+    return Consultation.objects.create(owner_org=org, **defaults)

@@ -90,6 +90,10 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Overdue tasks"), "liaison:task_overdue", "alarm", MEMBERS),
             MenuItem(_("Events"), "liaison:event_list", "calendar-event", EVERYONE),
             MenuItem(_("Enterprises served"), "liaison:served", "graph-up", frozenset({BUREAU})),
+            MenuItem(_("Policy library"), "liaison:policydocument_list", "journal-text", EVERYONE),
+            MenuItem(
+                _("Policy consultations"), "liaison:consultation_list", "chat-left-dots", MEMBERS
+            ),
         ),
     ),
     MenuGroup(

@@ -1,6 +1,7 @@
 """API endpoints beyond the generic resources: coverage, registration, check-in, consultations'
 workflow, the enterprises-served count. Same permission rules as the pages."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from rest_framework.decorators import api_view
@@ -8,10 +9,10 @@ from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
 from xiake.core.roles import Role, is_bureau, role_of
-from xiake.liaison.models import Event, Registration, Task
+from xiake.liaison.models import Consultation, Event, Registration, Task
 from xiake.liaison.models.docking import coverage
 from xiake.liaison.models.events import EventFull, enterprises_served
-from xiake.liaison.views import _date, _int, may_check_in, my_registration, register_for
+from xiake.liaison.views import _date, _int, act, may_check_in, my_registration, register_for
 
 
 @api_view(["GET"])
@@ -111,7 +112,21 @@ def served_api(request):
     )
 
 
+@api_view(["POST"])
+def consultation_act_api(request, pk):
+    """route (officer), answer (answer) or close (satisfaction 1–5); 409 with the reason if not."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    c = get_object_or_404(Consultation.objects.restrict(request.user, "view"), pk=pk)
+    try:
+        act(c, request.user, request.data)
+    except DjangoValidationError as exc:
+        return Response({"detail": " ".join(exc.messages)}, status=409)
+    return Response({"id": c.pk, "status": c.status, "due_on": c.due_on})
+
+
 urlpatterns = [
+    path("consultations/<int:pk>/act/", consultation_act_api, name="api-liaison-consultation-act"),
     path("events/<int:pk>/register/", register_api, name="api-liaison-register"),
     path("checkin/<uuid:token>/", checkin_api, name="api-liaison-checkin"),
     path("events/served/", served_api, name="api-liaison-served"),

@@ -28,4 +28,6 @@ MENU_LABELS = (
     _("Overdue tasks"),
     _("Events"),
     _("Enterprises served"),
+    _("Policy library"),
+    _("Policy consultations"),
 )

@@ -147,3 +147,81 @@ class RegistrationResource(Resource):
     form_fields = ("event", "kind", "enterprise", "attendee_name", "phone", "rating", "feedback")
     detail_fields = (*form_fields, "checked_in_at")
     url_prefix = "registrations/"
+
+
+@register
+class PolicyDocumentResource(Resource):
+    model = m.PolicyDocument
+    api_name = "policy-documents"
+    icon = "bi-journal-text"
+    list_columns = ("title", "doc_number", "issuer", "issued_on", "effective_until", "version")
+    ordering_fields = ("issued_on", "title")
+    filter_fields = ("issuer",)
+    search_fields = ("title", "doc_number", "issuer", "full_text")
+    form_fields = (
+        "title",
+        "doc_number",
+        "issuer",
+        "issued_on",
+        "effective_from",
+        "effective_until",
+        "version",
+        "full_text",
+    )
+    natural_key = ("title",)
+    url_prefix = "policies/"
+
+
+@register
+class HolidayResource(Resource):
+    model = m.Holiday
+    api_name = "holidays"
+    icon = "bi-calendar-x"
+    list_columns = ("date", "name", "is_workday")
+    ordering_fields = ("date",)
+    filter_fields = ("is_workday",)
+    search_fields = ("name",)
+    form_fields = ("date", "name", "is_workday")
+    natural_key = ("date",)
+    url_prefix = "holidays/"
+
+
+@register
+class SlaRuleResource(Resource):
+    model = m.SlaRule
+    api_name = "sla-rules"
+    icon = "bi-stopwatch"
+    list_columns = ("name", "working_days", "effective_from", "effective_until")
+    ordering_fields = ("effective_from",)
+    search_fields = ("name",)
+    form_fields = (
+        "name",
+        "working_days",
+        "remind_days_before",
+        "effective_from",
+        "effective_until",
+    )
+    url_prefix = "sla-rules/"
+
+
+@register
+class ConsultationResource(Resource):
+    model = m.Consultation
+    api_name = "consultations"
+    icon = "bi-chat-left-dots"
+    list_columns = ("subject", "owner_org", "status", "due_on", "satisfaction", "created_at")
+    ordering_fields = ("created_at", "due_on")
+    filter_fields = ("status", "owner_org", "policy_document")
+    search_fields = ("subject", "question", "answer")
+    form_fields = ("subject", "owner_org", "policy_document", "question")
+    detail_fields = (
+        *form_fields,
+        "status",
+        "officer",
+        "due_on",
+        "answer",
+        "answered_at",
+        "satisfaction",
+    )
+    api_fields = ("id", *detail_fields)
+    url_prefix = "consultations/"

@@ -11,6 +11,9 @@ urlpatterns = [
     path("tasks/overdue/", views.OverdueTasksView.as_view(), name="task_overdue"),
     path("events/served/", views.ServedView.as_view(), name="served"),
     path("events/<int:pk>/register/", views.RegisterView.as_view(), name="event_register"),
+    path(
+        "consultations/<int:pk>/act/", views.ConsultationActView.as_view(), name="consultation_act"
+    ),
     path("checkin/<uuid:token>/", views.CheckInView.as_view(), name="checkin"),
     path(
         "registrations/<int:pk>/qr.svg", views.RegistrationQRView.as_view(), name="registration_qr"
@@ -25,6 +28,7 @@ urlpatterns = [
 _custom_detail = {
     "jointmeeting_detail": (views.MeetingDetailView, models.JointMeeting),
     "event_detail": (views.EventDetailView, models.Event),
+    "consultation_detail": (views.ConsultationDetailView, models.Consultation),
 }
 for pattern in resource_urls("liaison"):
     if pattern.name in _custom_detail:

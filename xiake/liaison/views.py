@@ -7,7 +7,7 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,7 @@ from xiake.core.changelog import record_event
 from xiake.core.models import ChangeAction
 from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
 from xiake.core.views import ObjectDetailView
-from xiake.liaison.models import Decision, Event, Registration, Task
+from xiake.liaison.models import Consultation, Decision, Event, Registration, Task
 from xiake.liaison.models.docking import coverage
 from xiake.liaison.models.events import EventFull, enterprises_served
 
@@ -265,3 +265,49 @@ class ServedView(LoginRequiredMixin, View):
                 "by_type": by_type,
             },
         )
+
+
+# -- consultations ---------------------------------------------------------------------------------
+
+
+class ConsultationDetailView(ObjectDetailView):
+    template_name = "liaison/consultation_detail.html"
+
+    def context(self, **extra):
+        from django.contrib.auth import get_user_model
+
+        ctx = super().context(**extra)
+        if is_bureau(self.request.user):
+            ctx["officers"] = get_user_model().objects.filter(role=Role.BUREAU, is_active=True)
+        return ctx
+
+
+class ConsultationActView(LoginRequiredMixin, View):
+    """POST action=route|answer|close (with officer, answer or satisfaction)."""
+
+    def post(self, request, pk):
+        c = get_object_or_404(Consultation.objects.restrict(request.user, "view"), pk=pk)
+        try:
+            act(c, request.user, request.POST)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved “%(obj)s”.") % {"obj": c})
+        return redirect(c.get_absolute_url())
+
+
+def act(c, user, data):
+    """One workflow step on a consultation; raises ValidationError saying why not."""
+    from django.contrib.auth import get_user_model
+
+    action = data.get("action")
+    if action == "route":
+        officer = get_user_model().objects.filter(pk=_int(data.get("officer"), 0, 0, 10**9)).first()
+        c.route(user, officer or user)
+    elif action == "answer":
+        c.respond(user, data.get("answer", ""))
+    elif action == "close":
+        rating = data.get("satisfaction")
+        c.close(user, _int(rating, 0, 0, 99) if rating not in (None, "") else None)
+    else:
+        raise ValidationError(_("Unknown action."))

@@ -1,5 +1,11 @@
 """Models of the liaison app, one module per sub-domain."""
 
+from xiake.liaison.models.consultations import (  # noqa: F401
+    Consultation,
+    Holiday,
+    PolicyDocument,
+    SlaRule,
+)
 from xiake.liaison.models.docking import Assignment, ContactLog  # noqa: F401
 from xiake.liaison.models.events import Event, Registration  # noqa: F401
 from xiake.liaison.models.meetings import Decision, JointMeeting, Task  # noqa: F401
