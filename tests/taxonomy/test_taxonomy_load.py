@@ -186,4 +186,4 @@ def test_command_argument_errors():
 def test_builtin_command_reports_counts():
     out = run("--builtin")
     assert "gbt4754 2017 (current): 117 terms" in out
-    assert "built-in: 14 scheme versions" in out
+    assert "built-in: 18 scheme versions" in out

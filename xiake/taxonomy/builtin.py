@@ -421,6 +421,112 @@ CHAIN_2023 = [
 ]
 
 
+# --- Technology contracts (domain.md §2): categories, licence scope, party types, fields ---------
+
+CONTRACT_TYPE = (
+    BuiltinTerm("development", "技术开发", name_en="Technology development"),
+    BuiltinTerm(
+        "development_commissioned", "委托开发", "development", 2, "Commissioned development"
+    ),
+    BuiltinTerm("development_cooperative", "合作开发", "development", 2, "Cooperative development"),
+    BuiltinTerm("transfer", "技术转让", name_en="Technology transfer"),
+    BuiltinTerm("transfer_patent", "专利权转让", "transfer", 2, "Patent right transfer"),
+    BuiltinTerm(
+        "transfer_application", "专利申请权转让", "transfer", 2, "Patent application right transfer"
+    ),
+    BuiltinTerm("transfer_know_how", "技术秘密转让", "transfer", 2, "Know-how transfer"),
+    BuiltinTerm(
+        "transfer_other",
+        "其他技术转让",
+        "transfer",
+        2,
+        "Other transfer",
+        "集成电路布图设计、植物新品种、计算机软件著作权等；技术入股按技术转让登记",
+    ),
+    BuiltinTerm("license", "技术许可", name_en="Technology licence"),
+    BuiltinTerm("license_patent", "专利实施许可", "license", 2, "Patent licence"),
+    BuiltinTerm("license_know_how", "技术秘密使用许可", "license", 2, "Know-how licence"),
+    BuiltinTerm("consulting", "技术咨询", name_en="Technical consulting"),
+    BuiltinTerm("service", "技术服务", name_en="Technical service"),
+    BuiltinTerm(
+        "training", "技术培训", name_en="Technical training", note="参照技术服务登记，单独统计"
+    ),
+    BuiltinTerm(
+        "intermediary", "技术中介", name_en="Technology brokerage", note="参照技术服务登记"
+    ),
+)
+
+LICENSE_SCOPE = [
+    ("exclusive", "独占许可", "Exclusive licence"),
+    ("sole", "排他许可", "Sole licence"),
+    ("ordinary", "普通许可", "Ordinary licence"),
+]
+
+PARTY_TYPE = (
+    BuiltinTerm("010", "机关", name_en="Government agency"),
+    BuiltinTerm("020", "事业单位", name_en="Public institution"),
+    BuiltinTerm("021", "科研机构", "020", 2, "Research institute"),
+    BuiltinTerm("022", "高等院校", "020", 2, "Higher education institution"),
+    BuiltinTerm("023", "医疗卫生", "020", 2, "Medical and health institution"),
+    BuiltinTerm("030", "社会团体", name_en="Social organisation"),
+    BuiltinTerm("100", "内资企业", name_en="Domestic enterprise"),
+    BuiltinTerm(
+        "200", "港澳台商投资企业", name_en="Hong Kong, Macao or Taiwan invested enterprise"
+    ),
+    BuiltinTerm("300", "外商投资企业", name_en="Foreign-invested enterprise"),
+    BuiltinTerm("400", "个人", name_en="Individual"),
+)
+
+# The technical fields of the national technology-market statistics (全国技术市场统计年报).
+# Slug codes: the registry's numeric codes are not verified [U].
+CONTRACT_FIELD = [
+    ("electronics", "电子信息", "Electronic information"),
+    ("aerospace", "航空航天", "Aerospace"),
+    ("manufacturing", "先进制造", "Advanced manufacturing"),
+    ("biomedicine", "生物、医药和医疗器械", "Biology, medicine and medical devices"),
+    ("materials", "新材料及其应用", "New materials and applications"),
+    ("energy", "新能源与高效节能", "New energy and energy efficiency"),
+    ("environment", "环境保护与资源综合利用", "Environment and resource utilisation"),
+    ("nuclear", "核应用技术", "Nuclear applications"),
+    ("agriculture", "农业", "Agriculture"),
+    ("transport", "现代交通", "Modern transport"),
+    ("urban", "城市建设与社会发展", "Urban construction and social development"),
+]
+
+CONTRACT_SCHEMES: tuple[BuiltinScheme, ...] = (
+    BuiltinScheme(
+        "contract_type",
+        "技术合同类别",
+        "2021",
+        "中华人民共和国民法典 第二十章 技术合同（第851、862、863、878、887条）；"
+        "技术合同认定规则（2001）第43条",
+        CONTRACT_TYPE,
+        effective_from="2021-01-01",
+    ),
+    BuiltinScheme(
+        "license_scope",
+        "技术许可范围",
+        "2021",
+        "民法典 第863条；专利实施许可合同备案办法",
+        _flat(LICENSE_SCOPE),
+        effective_from="2021-01-01",
+    ),
+    BuiltinScheme(
+        "party_type",
+        "技术合同当事人类型",
+        "JJ-001",
+        "技术合同登记表（JJ-001）当事人类型代码",
+        PARTY_TYPE,
+    ),
+    BuiltinScheme(
+        "contract_field",
+        "技术合同技术领域",
+        "1",
+        "全国技术市场统计年报 技术领域分类（编码未核实）",
+        _flat(CONTRACT_FIELD),
+    ),
+)
+
 SCHEMES: tuple[BuiltinScheme, ...] = (
     BuiltinScheme(
         "gbt4754",
@@ -492,6 +598,7 @@ SCHEMES: tuple[BuiltinScheme, ...] = (
     BuiltinScheme("demand_type", "需求类型", "1", "xiake", _flat(DEMAND_TYPE)),
     BuiltinScheme("platform_type", "科研平台类型", "1", "xiake", _flat(PLATFORM_TYPE)),
     BuiltinScheme("platform_level", "平台级别", "1", "xiake", _flat(PLATFORM_LEVEL)),
+    *CONTRACT_SCHEMES,
 )
 
 # Names and default versions for schemes that are loaded from full tables (load_taxonomy --file).
