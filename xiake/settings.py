@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "xiake.accounts",
     "xiake.taxonomy",
     "xiake.catalog",
+    "xiake.contracts",
     "xiake.institutions",
     "xiake.matching",
     "xiake.liaison",

@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from xiake.accounts import resources as _accounts_resources  # noqa: F401
 from xiake.catalog import resources as _catalog_resources  # noqa: F401
+from xiake.contracts import resources as _contracts_resources  # noqa: F401
 from xiake.core.api.views import build_router
 from xiake.institutions import resources as _institutions_resources  # noqa: F401
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", include("xiake.core.urls")),
     path("accounts/", include("xiake.accounts.urls")),
     path("catalog/", include("xiake.catalog.urls")),
+    path("", include("xiake.contracts.urls")),
     path("institutions/", include("xiake.institutions.urls")),
     path("liaison/", include("xiake.liaison.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

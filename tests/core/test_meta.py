@@ -2,6 +2,7 @@
 
 from tests.base import ResourceContract
 from tests.catalog import test_resources
+from tests.contracts import test_resources as contract_resources
 from tests.institutions import test_resources as institution_resources
 from tests.liaison import test_consultations, test_docking, test_events, test_meetings
 from xiake.core.resources import registry
@@ -14,6 +15,7 @@ CONTRACT_MODULES = [
     test_events,
     test_consultations,
     institution_resources,
+    contract_resources,
 ]
 
 

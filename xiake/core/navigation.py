@@ -135,6 +135,31 @@ MENU: tuple[MenuGroup, ...] = (
         ),
     ),
     MenuGroup(
+        "contracts",
+        _("Technology contracts"),
+        "file-earmark-text",
+        (
+            MenuItem(
+                _("Technology contracts"),
+                "contracts:techcontract_list",
+                "file-earmark-text",
+                frozenset({BUREAU, UNIVERSITY, ENTERPRISE, INSTITUTION}),
+            ),
+            MenuItem(
+                _("Registration deadlines"),
+                "contracts:deadlines",
+                "alarm",
+                frozenset({BUREAU, UNIVERSITY, ENTERPRISE, INSTITUTION}),
+            ),
+            MenuItem(
+                _("Contract statistics"),
+                "contracts:statistics",
+                "bar-chart",
+                frozenset({BUREAU, UNIVERSITY, ENTERPRISE, INSTITUTION}),
+            ),
+        ),
+    ),
+    MenuGroup(
         "admin",
         _("Administration"),
         "gear",

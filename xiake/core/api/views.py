@@ -62,6 +62,8 @@ class ReviewedViewSetMixin:
 
 def viewset_for(resource):
     bases = (ReviewedViewSetMixin, ResourceViewSet) if resource.is_reviewed else (ResourceViewSet,)
+    # A resource may add actions of its own workflow (contracts: submit, register…).
+    bases = (*getattr(resource, "api_mixins", ()), *bases)
     return type(
         f"{resource.model.__name__}ViewSet",
         bases,
