@@ -16,7 +16,7 @@ def test_every_menu_link_answers_200(users, persona):
     links = [item["url"] for group in response.context["nav_menu"] for item in group["items"]]
     assert links, "every role has a menu"
     for url in links:
-        assert client.get(url).status_code == 200, (persona, url)
+        assert client.get(url, follow=True).status_code == 200, (persona, url)
 
 
 def test_the_bureau_menu_offers_administration_others_do_not(users):
