@@ -33,12 +33,20 @@ DIMENSIONS = {
 }
 
 
+CENT = Decimal("0.01")
+
+
 @dataclass
 class Row:
     key: str
     count: int
     total: Decimal
     tech: Decimal
+
+    def __post_init__(self):
+        # SQLite sums decimals without their scale; show and export yuan with two places.
+        self.total = Decimal(self.total).quantize(CENT)
+        self.tech = Decimal(self.tech).quantize(CENT)
 
 
 def base_queryset(user, scope: str = "registered"):

@@ -168,7 +168,7 @@ class StatisticsView(LoginRequiredMixin, View):
             return response
         return render(
             request,
-            "contracts/stats.html",
+            "contracts/statistics.html",
             {
                 "scope": scope,
                 "period": period,
