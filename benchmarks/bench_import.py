@@ -115,10 +115,19 @@ def run(repetitions: int = 3, rows: int = 16000, keep: bool = False) -> dict:
     reps, workbook = [], None
     try:
         for n in range(1, repetitions + 1):
-            rep, workbook = repetition(n, rows, workbook, keep)
+            try:
+                rep, workbook = repetition(n, rows, workbook, keep)
+            except RuntimeError as exc:  # e.g. the working tree broken by a concurrent edit
+                if not reps:
+                    raise
+                info["failed_repetition"] = {"repetition": n, "error": str(exc)[-3000:]}
+                print(f"  repetition {n} failed; keeping {len(reps)}: {str(exc)[:300]}")
+                break
             reps.append(rep)
             print(
-                f"  repetition {n}: import {rep['import']['seconds']:.1f} s "
+                f"  repetition {n}: check {rep['check']['seconds']:.1f} s, "
+                f"parse {rep['parse']['seconds']:.1f} s, "
+                f"import {rep['import']['seconds']:.1f} s "
                 f"({rep['import']['max_rss_mb']:.0f} MB, {rep['import']['created']} created), "
                 f"re-import {rep['reimport']['seconds']:.1f} s "
                 f"({rep['reimport']['created']} created, {rep['reimport']['updated']} updated)",

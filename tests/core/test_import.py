@@ -109,12 +109,25 @@ def test_importing_the_same_file_twice_creates_no_duplicates(bureau, orgs):
         bureau.post(reverse("catalog:achievement_import"), {"job": job.pk, "publish": "on"})
     assert Achievement.objects.count() == 4
     job.refresh_from_db()
-    assert (job.created_count, job.updated_count) == (0, 4)
+    assert (job.created_count, job.updated_count) == (0, 0)  # nothing changed, nothing written
     ach = Achievement.objects.get(title="高熵合金激光熔覆技术1")
     assert ach.status == "published"
     assert ach.trl.code == "6"
     assert sorted(ach.cooperation_modes.values_list("code", flat=True)) == ["license", "transfer"]
-    assert ChangeRecord.objects.filter(action="import", object_id=str(ach.pk)).count() == 2
+    assert ChangeRecord.objects.filter(action="import", object_id=str(ach.pk)).count() == 1
+
+    # A corrected sheet updates only the rows it changes, and logs what changed.
+    rows = good_rows(orgs, 4)
+    rows[1][3], rows[1][4] = "8", "转让"
+    job = upload(bureau, xlsx(rows)).context["job"]
+    bureau.post(reverse("catalog:achievement_import"), {"job": job.pk})
+    job.refresh_from_db()
+    assert (job.created_count, job.updated_count) == (0, 1)
+    ach.refresh_from_db()
+    assert ach.trl.code == "8" and ach.status == "published"
+    assert list(ach.cooperation_modes.values_list("code", flat=True)) == ["transfer"]
+    record = ChangeRecord.objects.filter(action="import", object_id=str(ach.pk)).first()
+    assert record.before["trl_id"] != record.after["trl_id"]
 
 
 def test_duplicates_inside_the_file_are_errors(bureau, orgs):

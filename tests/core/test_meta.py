@@ -1,6 +1,7 @@
 """Meta-tests: every registered resource is covered by the generic contract."""
 
 from tests.base import ResourceContract
+from tests.brokerage import test_cases as brokerage_cases
 from tests.catalog import test_resources
 from tests.contracts import test_resources as contract_resources
 from tests.institutions import test_resources as institution_resources
@@ -16,6 +17,7 @@ CONTRACT_MODULES = [
     test_consultations,
     institution_resources,
     contract_resources,
+    brokerage_cases,
 ]
 
 

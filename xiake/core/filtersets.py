@@ -29,9 +29,10 @@ class TermFilter(django_filters.ChoiceFilter):
     def filter(self, qs, value):
         if value in ([], (), {}, None, ""):
             return qs
-        name = self.field_name
-        cond = Q(**{f"{name}__code": value}) | Q(**{f"{name}__parent__code": value})
-        return qs.filter(cond).distinct() if self.distinct else qs.filter(cond)
+        from xiake.taxonomy.api import subtree_ids
+
+        qs = qs.filter(**{f"{self.field_name}__in": subtree_ids(self.scheme, value)})
+        return qs.distinct() if self.distinct else qs
 
 
 class BaseFilterSet(django_filters.FilterSet):

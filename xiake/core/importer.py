@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.dispatch import Signal
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
@@ -301,7 +302,7 @@ def apply(resource, user, validation: Validation, valid_only=False, publish=Fals
     rows = validation.valid_rows
     model = resource.model
     status = ReviewStatus.PUBLISHED if (publish and is_bureau(user)) else ReviewStatus.DRAFT
-    created = updated = 0
+    created = updated = unchanged = 0
     with acting_as(user), transaction.atomic():
         to_create = [r for r in rows if r.existing_pk is None]
         to_update = [r for r in rows if r.existing_pk is not None]
@@ -319,26 +320,63 @@ def apply(resource, user, validation: Validation, valid_only=False, publish=Fals
             _log(objs, ChangeAction.IMPORT, None)
             records_imported.send(apply, resource=resource, pks=[o.pk for o in objs])
             created += len(objs)
-        if to_update:
-            for start in range(0, len(to_update), BATCH):
-                chunk = to_update[start : start + BATCH]
-                current = model.objects.in_bulk([r.existing_pk for r in chunk])
-                befores, objs = {}, []
-                fields = set()
-                for r in chunk:
-                    obj = current[r.existing_pk]
-                    befores[obj.pk] = obj.snapshot()
-                    for name, value in r.values.items():
-                        setattr(obj, name, value)
-                        fields.add(name)
-                    objs.append(obj)
-                if fields:
-                    model.objects.bulk_update(objs, sorted(fields | {"updated_at"}))
-                _set_many(resource, list(zip(objs, chunk, strict=True)), replace=True)
-                _log(objs, ChangeAction.IMPORT, befores)
-                updated += len(objs)
-                records_imported.send(apply, resource=resource, pks=[o.pk for o in objs])
-    return {"created": created, "updated": updated}
+        for start in range(0, len(to_update), BATCH):
+            chunk = to_update[start : start + BATCH]
+            changed = _update_changed(resource, chunk)
+            if changed:
+                records_imported.send(apply, resource=resource, pks=changed)
+            updated += len(changed)
+            unchanged += len(chunk) - len(changed)
+    return {"created": created, "updated": updated, "unchanged": unchanged}
+
+
+def _differs(obj, name, value) -> bool:
+    if isinstance(value, models.Model):
+        return getattr(obj, f"{name}_id") != value.pk
+    return getattr(obj, name) != value
+
+
+def _update_changed(resource, chunk) -> list[int]:
+    """Write only what a row changes; an identical re-import writes nothing and logs nothing."""
+    model = resource.model
+    current = model.objects.in_bulk([r.existing_pk for r in chunk])
+    names = {name for r in chunk for name in r.many}
+    links = {name: _links(resource, name, current) for name in names}
+    now = timezone.now()
+    changed_pks = []
+    for r in chunk:
+        obj = current[r.existing_pk]
+        diff = {name: value for name, value in r.values.items() if _differs(obj, name, value)}
+        many = {
+            name: terms
+            for name, terms in r.many.items()
+            if {t.pk for t in terms} != links[name].get(obj.pk, set())
+        }
+        if not diff and not many:
+            continue
+        before = obj.snapshot()
+        for name, value in diff.items():
+            setattr(obj, name, value)
+        obj.updated_at = now
+        if diff:
+            model.objects.filter(pk=obj.pk).update(updated_at=now, **diff)
+        if many:
+            _set_many(resource, [(obj, ParsedRow(r.number, {}, many, r.key))], replace=True)
+        _log([obj], ChangeAction.IMPORT, {obj.pk: before})
+        changed_pks.append(obj.pk)
+    return changed_pks
+
+
+def _links(resource, name, objects) -> dict[int, set]:
+    """Current many-to-many links of ``objects`` for field ``name``: {pk: {related pk}}."""
+    through = resource.field(name).remote_field.through
+    src = f"{resource.model._meta.model_name}_id"
+    dst = [f.attname for f in through._meta.fields if f.attname not in ("id", src)][0]
+    result: dict[int, set] = {}
+    rows = through.objects.filter(**{f"{src}__in": list(objects)}).values_list(src, dst)
+    for pk, other in rows:
+        result.setdefault(pk, set()).add(other)
+    return result
 
 
 def _set_many(resource, pairs, replace: bool):

@@ -135,6 +135,16 @@ MENU: tuple[MenuGroup, ...] = (
         ),
     ),
     MenuGroup(
+        "brokerage",
+        _("Docking cases"),
+        "arrow-left-right",
+        (
+            MenuItem(_("Docking cases"), "brokerage:dockingcase_list", "arrow-left-right", MEMBERS),
+            MenuItem(_("Case board"), "brokerage:board", "kanban", MEMBERS),
+            MenuItem(_("Notifications"), "brokerage:notifications", "bell", LOGGED_IN),
+        ),
+    ),
+    MenuGroup(
         "contracts",
         _("Technology contracts"),
         "file-earmark-text",

@@ -3,15 +3,10 @@
 from dataclasses import dataclass
 
 from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from xiake.core.masking import masked_values
-
-
-@dataclass
-class Cell:
-    value: object
-    url: str | None = None
-    badge: str | None = None
 
 
 @dataclass
@@ -59,15 +54,25 @@ class Table:
         ]
 
     def rows(self):
+        """Each row as ready HTML: a template loop over cells cost more than the query."""
         for obj in self.objects:
             values = {f.name: _display(obj, f) for f in self.columns}
             values = masked_values(obj, self.user, values)
             cells = []
             for i, f in enumerate(self.columns):
-                cell = Cell(values[f.name])
+                value = values[f.name]
                 if i == 0:
-                    cell.url = obj.get_absolute_url()
-                if f.name == "status":
-                    cell.badge = obj.status_badge
-                cells.append(cell)
-            yield cells
+                    cells.append(
+                        format_html('<td><a href="{}">{}</a></td>', obj.get_absolute_url(), value)
+                    )
+                elif f.name == "status":
+                    cells.append(
+                        format_html(
+                            '<td><span class="badge text-bg-{}">{}</span></td>',
+                            obj.status_badge,
+                            value,
+                        )
+                    )
+                else:
+                    cells.append(format_html("<td>{}</td>", value))
+            yield mark_safe("".join(cells))  # each cell is escaped by format_html

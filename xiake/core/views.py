@@ -383,10 +383,11 @@ class ObjectImportView(LoginRequiredMixin, ResourceView):
         job.save()
         messages.success(
             request,
-            _("Imported: %(c)d created, %(u)d updated, %(s)d rows skipped.")
+            _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged, %(s)d rows skipped.")
             % {
                 "c": counts["created"],
                 "u": counts["updated"],
+                "n": counts["unchanged"],
                 "s": validation.total - len(validation.valid_rows),
             },
         )

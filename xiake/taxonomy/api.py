@@ -84,11 +84,40 @@ def term_choices(code: str, level: int | None = None, *, key: str = "code") -> l
     return choices
 
 
+def subtree_ids(code: str, value: str) -> list[int]:
+    """Ids of the current term coded ``value`` and all its descendants (cached like the choices).
+
+    Filters use it so that ``industry=C`` finds records classed under 33 or 3311, with an index
+    lookup on the foreign key instead of joins through the hierarchy.
+    """
+    generation = cache.get(GENERATION_KEY, 0)
+    hit = _tree_cache.get(code)
+    if not (hit and hit[0] == generation and time.monotonic() - hit[1] < CHOICES_TTL):
+        by_code, children = {}, {}
+        rows = Term.objects.filter(scheme=current_scheme(code)).values_list("pk", "code", "parent")
+        for pk, term_code, parent in rows:
+            by_code[term_code] = pk
+            children.setdefault(parent, []).append(pk)
+        hit = (generation, time.monotonic(), by_code, children)
+        _tree_cache[code] = hit
+    _, _, by_code, children = hit
+    root = by_code.get(value)
+    if root is None:
+        return []
+    ids, stack = [], [root]
+    while stack:
+        pk = stack.pop()
+        ids.append(pk)
+        stack.extend(children.get(pk, ()))
+    return ids
+
+
 # Every list page offers a dozen classification filters; their choices are kept per process and
 # dropped when a scheme or term changes (the generation lives in the shared cache) or after a minute.
 GENERATION_KEY = "taxonomy:generation"
 CHOICES_TTL = 60.0
 _choices_cache: dict[tuple, tuple] = {}
+_tree_cache: dict[str, tuple] = {}
 
 
 def invalidate_choices(**kwargs) -> None:
@@ -97,6 +126,7 @@ def invalidate_choices(**kwargs) -> None:
     except ValueError:
         cache.set(GENERATION_KEY, 1, None)
     _choices_cache.clear()
+    _tree_cache.clear()
 
 
 def resolve(code: str, value) -> Term | None:

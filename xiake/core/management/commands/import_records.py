@@ -60,6 +60,6 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{validation.total} rows: {counts['created']} created, "
-            f"{counts['updated']} updated, "
+            f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
             f"{validation.total - len(validation.valid_rows)} skipped"
         )
