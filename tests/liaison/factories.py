@@ -142,3 +142,12 @@ def make_consultation(org, **kwargs):
     )
     defaults.update(kwargs)
     return Consultation.objects.create(owner_org=org, **defaults)
+
+
+def make_policyclause(org=None, document=None, **kwargs):
+    from xiake.liaison.models import PolicyClause
+
+    document = document or make_policydocument()
+    defaults = dict(number=next(_seq), heading="技术合同奖励", text="按技术交易额的3%给予奖励。")
+    defaults.update(kwargs)
+    return PolicyClause.objects.create(document=document, **defaults)

@@ -22,6 +22,30 @@ class TestPolicyDocuments(ResourceContract):
     form_data = {"title": "关于促进科技成果转化的若干政策", "issuer": "区人民政府"}
 
 
+class TestPolicyClauses(ResourceContract):
+    model = m.PolicyClause
+    factory = staticmethod(lf.make_policyclause)
+    reviewed = False
+    owner, outsider = "bureau", "university2"
+    label_field = "heading"
+
+    @property
+    def form_data(self):
+        doc = lf.make_policydocument()
+        return {
+            "document": doc.pk,
+            "number": 1,
+            "heading": "目的和依据",
+            "text": "为促进成果转化……",
+        }
+
+
+def test_a_policy_page_lists_its_clauses(orgs, users):
+    clause = lf.make_policyclause(heading="首次认定奖励")
+    page = client_for(users["enterprise"]).get(clause.document.get_absolute_url())
+    assert page.status_code == 200 and "首次认定奖励" in page.content.decode()
+
+
 class TestHolidays(PrivateContract):
     model = m.Holiday
     factory = staticmethod(lf.make_holiday)

@@ -170,6 +170,21 @@ class PolicyDocumentResource(Resource):
     )
     natural_key = ("title",)
     url_prefix = "policies/"
+    detail_related = ((_("Policy clauses"), "clauses"),)
+
+
+@register
+class PolicyClauseResource(Resource):
+    model = m.PolicyClause
+    api_name = "policy-clauses"
+    icon = "bi-paragraph"
+    list_columns = ("document", "number", "heading")
+    ordering_fields = ("number",)
+    filter_fields = ("document",)
+    search_fields = ("heading", "text", "document__title")
+    form_fields = ("document", "number", "heading", "text")
+    natural_key = ("document", "number")
+    url_prefix = "policy-clauses/"
 
 
 @register

@@ -3,6 +3,7 @@
 from xiake.liaison.models.consultations import (  # noqa: F401
     Consultation,
     Holiday,
+    PolicyClause,
     PolicyDocument,
     SlaRule,
 )

@@ -40,6 +40,39 @@ class PolicyDocument(AuditedModel):
         return self.title
 
 
+class PolicyClause(AuditedModel):
+    """One article (条) of a policy document: what it grants, to whom and on which conditions, so
+    that a question or an eligibility hint can point at the article rather than the whole text."""
+
+    document = models.ForeignKey(
+        PolicyDocument,
+        verbose_name=_("policy document"),
+        on_delete=models.CASCADE,
+        related_name="clauses",
+    )
+    number = models.PositiveSmallIntegerField(_("article number"))
+    heading = models.CharField(_("clause heading"), max_length=200, blank=True)
+    text = models.TextField(_("clause text"))
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
+
+    policy = policies.PublicLibraryPolicy()
+
+    class Meta:
+        verbose_name = _("policy clause")
+        verbose_name_plural = _("policy clauses")
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="liaison_clause_nk"),
+        ]
+
+    def __str__(self):
+        return _("%(document)s, article %(number)d: %(heading)s") % {
+            "document": self.document,
+            "number": self.number,
+            "heading": self.heading,
+        }
+
+
 class Holiday(AuditedModel):
     """One day of the official calendar that differs from Monday–Friday: a holiday, or a weekend
     day worked in exchange (调休, ``is_workday``)."""
@@ -47,6 +80,7 @@ class Holiday(AuditedModel):
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=60)
     is_workday = models.BooleanField(_("working day"), default=False)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.BureauPolicy()
 
@@ -82,6 +116,7 @@ class SlaRule(AuditedModel):
     remind_days_before = models.PositiveSmallIntegerField(_("remind days before"), default=1)
     effective_from = models.DateField(_("effective from"))
     effective_until = models.DateField(_("effective until"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.BureauPolicy()
 

@@ -54,6 +54,7 @@ class Assignment(AuditedModel):
     started_on = models.DateField(_("assigned on"), default=timezone.localdate)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     contact_fields = ("contact_phone",)
     policy = policies.AssignmentPolicy()
@@ -110,6 +111,7 @@ class ContactLog(AuditedModel):
     follow_up = models.TextField(_("follow-up"), blank=True)
     follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
     follow_up_done = models.BooleanField(_("follow-up done"), default=False)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.ContactLogPolicy()
 

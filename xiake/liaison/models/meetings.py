@@ -28,6 +28,7 @@ class JointMeeting(AuditedModel):
     agenda = models.TextField(_("agenda"), blank=True)
     participants = models.TextField(_("participants"), blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.MeetingPolicy()
 
@@ -51,6 +52,7 @@ class Decision(AuditedModel):
     )
     number = models.PositiveSmallIntegerField(_("number"), default=1)
     text = models.TextField(_("decision"))
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.DecisionPolicy()
 
@@ -113,6 +115,7 @@ class Task(AuditedModel):
     )
     evidence = models.TextField(_("evidence"), blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True, editable=False)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     objects = TaskQuerySet.as_manager()
     policy = policies.TaskPolicy()
