@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "xiake.taxonomy",
     "xiake.catalog",
     "xiake.contracts",
+    "xiake.brokerage",
     "xiake.institutions",
     "xiake.matching",
     "xiake.liaison",

@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from xiake.accounts import resources as _accounts_resources  # noqa: F401
 from xiake.catalog import resources as _catalog_resources  # noqa: F401
+from xiake.brokerage import resources as _brokerage_resources  # noqa: F401
 from xiake.contracts import resources as _contracts_resources  # noqa: F401
 from xiake.core.api.views import build_router
 from xiake.institutions import resources as _institutions_resources  # noqa: F401
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("xiake.accounts.urls")),
     path("catalog/", include("xiake.catalog.urls")),
     path("", include("xiake.contracts.urls")),
+    path("", include("xiake.brokerage.urls")),
     path("institutions/", include("xiake.institutions.urls")),
     path("liaison/", include("xiake.liaison.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/liaison/", include("xiake.liaison.api")),
+    path("api/v1/", include("xiake.brokerage.api")),
     path("api/v1/", include("xiake.institutions.api")),
     path("", include("xiake.matching.urls")),
     path("api/v1/", include(api_router.urls)),

@@ -1,0 +1,77 @@
+"""Who sees docking cases, and the contact grant they give once both sides accept.
+
+- the bureau sees and edits every case; the assigned technology manager sees and edits theirs;
+- the enterprise and the organisations owning the linked achievements, experts and
+  platforms (the providers) read the case;
+- contact details of the other side become visible when both sides have accepted the case.
+"""
+
+from django.db.models import Q
+
+from xiake.core.policies import ALL_MEMBER_ROLES, Policy
+from xiake.core.roles import Role, organization_id_of, role_of
+
+PROVIDER_LINKS = ("achievements", "experts", "platforms")
+
+
+def provider_q(org_id, prefix="") -> Q:
+    q = Q(pk__in=[])
+    if org_id is None:  # never match cases that simply lack a link
+        return q
+    for link in PROVIDER_LINKS:
+        q |= Q(**{f"{prefix}{link}__owner_org_id": org_id})
+    return q
+
+
+class DockingCasePolicy(Policy):
+    create_roles = frozenset({Role.MANAGER})
+
+    def scope_view(self, qs, user):
+        cond = Q(manager_id=user.pk) if user.is_authenticated else Q(pk__in=[])
+        org_id = organization_id_of(user)
+        if org_id is not None and role_of(user) in ALL_MEMBER_ROLES:
+            cond |= Q(enterprise_id=org_id) | provider_q(org_id)
+        return qs.filter(cond).distinct()
+
+    def scope_change(self, qs, user):
+        if not user.is_authenticated:
+            return qs.none()
+        return qs.filter(manager_id=user.pk)
+
+    scope_delete = scope_change
+
+
+class NotificationPolicy(Policy):
+    """A user's own notifications; nobody else's (not even the bureau's business)."""
+
+    def scope(self, qs, user, action):
+        if not getattr(user, "is_authenticated", False):
+            return qs.none()
+        return qs.filter(user_id=user.pk)
+
+
+def case_contact_grant(user, obj) -> bool:
+    """Contact details of ``obj`` are visible to the other side of a case both sides accepted."""
+    from xiake.brokerage.models import DockingCase
+
+    org_id = organization_id_of(user)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    accepted = DockingCase.objects.filter(enterprise_accepted=True, provider_accepted=True)
+    model = obj._meta.label
+    if model == "catalog.Demand":
+        cases = accepted.filter(demand_id=obj.pk)
+        return cases.filter(Q(manager_id=user.pk) | provider_q(org_id)).exists()
+    link = {
+        "catalog.Achievement": "achievements",
+        "catalog.Expert": "experts",
+        "catalog.Platform": "platforms",
+    }.get(model)
+    if link is not None:
+        cases = accepted.filter(**{link: obj.pk})
+        return cases.filter(Q(manager_id=user.pk) | Q(enterprise_id=org_id)).exists()
+    if model == "accounts.Organization":
+        as_provider = accepted.filter(enterprise_id=obj.pk).filter(provider_q(org_id))
+        as_enterprise = accepted.filter(enterprise_id=org_id).filter(provider_q(obj.pk))
+        return org_id is not None and (as_provider.exists() or as_enterprise.exists())
+    return False

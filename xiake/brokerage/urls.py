@@ -1,0 +1,13 @@
+from django.urls import path
+
+from xiake.brokerage import resources as _resources  # noqa: F401  (registers the resources)
+from xiake.brokerage import views
+from xiake.core.urls import resource_urls
+
+app_name = "brokerage"
+urlpatterns = [
+    path("cases/board/", views.BoardView.as_view(), name="board"),
+    path("cases/<int:pk>/act/", views.CaseActionView.as_view(), name="case_act"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    *resource_urls("brokerage"),
+]

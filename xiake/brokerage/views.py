@@ -1,0 +1,109 @@
+"""Case moves and acceptance, the manager's board, notifications (list, unread count, mark read)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from xiake.brokerage.models import STAGE_MOVES, DockingCase, Notification, Stage, notify
+from xiake.brokerage.policies import provider_q
+from xiake.core.review import TransitionError
+from xiake.core.roles import organization_id_of
+from xiake.core.views import detail_section_providers
+
+
+def _sides(user, case) -> set[str]:
+    org_id = organization_id_of(user)
+    sides = set()
+    if org_id is not None and case.enterprise_id == org_id:
+        sides.add("enterprise")
+    if (
+        org_id is not None
+        and DockingCase.objects.filter(pk=case.pk).filter(provider_q(org_id)).exists()
+    ):
+        sides.add("provider")
+    return sides
+
+
+class CaseActionView(LoginRequiredMixin, View):
+    """POST ``move`` (to, note) by the manager, or ``accept`` by a side of the case."""
+
+    def post(self, request, pk):
+        case = get_object_or_404(DockingCase.objects.restrict(request.user, "view"), pk=pk)
+        if request.POST.get("action") == "accept":
+            sides = _sides(request.user, case)
+            if not sides:
+                raise PermissionDenied
+            for side in sides:
+                setattr(case, f"{side}_accepted", True)
+            case.save()
+            if case.contacts_revealed:
+                notify(
+                    [case.manager],
+                    f"case:{case.pk}:accepted",
+                    _("Both sides accepted “%(case)s”") % {"case": case},
+                    url=case.get_absolute_url(),
+                )
+            messages.success(request, _("You accepted the case."))
+            return redirect(case.get_absolute_url())
+        try:
+            case.move(request.POST.get("to", ""), request.user, request.POST.get("note", ""))
+        except (TransitionError, ValueError) as exc:
+            if not DockingCase.policy.can(request.user, case, "change"):
+                raise PermissionDenied from exc
+            messages.error(request, str(exc))
+        return redirect(case.get_absolute_url())
+
+
+class BoardView(LoginRequiredMixin, View):
+    """The manager's board: open cases by stage (the bureau sees everyone's; ?manager= filters)."""
+
+    def get(self, request):
+        qs = DockingCase.objects.restrict(request.user, "view").select_related(
+            "enterprise", "manager"
+        )
+        if request.GET.get("manager", "").isdigit():
+            qs = qs.filter(manager_id=int(request.GET["manager"]))
+        columns = [(stage, [c for c in qs if c.stage == stage]) for stage in Stage]
+        return render(request, "brokerage/board.html", {"columns": columns, "total": len(qs)})
+
+
+class NotificationListView(LoginRequiredMixin, View):
+    def get(self, request):
+        qs = Notification.objects.restrict(request.user, "view")
+        return render(
+            request,
+            "brokerage/notifications.html",
+            {"notifications": qs[:200], "unread": qs.unread().count()},
+        )
+
+    def post(self, request):
+        """Mark read: one (``id``) or all."""
+        qs = Notification.objects.restrict(request.user, "view").unread()
+        if request.POST.get("id", "").isdigit():
+            qs = qs.filter(pk=int(request.POST["id"]))
+        qs.update(read_at=timezone.now())
+        return redirect("brokerage:notifications")
+
+
+def case_panel(request, resource, obj):
+    if not isinstance(obj, DockingCase):
+        return None
+    return render_to_string(
+        "brokerage/panel.html",
+        {
+            "object": obj,
+            "moves": [Stage(s) for s in STAGE_MOVES.get(obj.stage, ())]
+            if DockingCase.policy.can(request.user, obj, "change")
+            else [],
+            "sides": _sides(request.user, obj),
+        },
+        request=request,
+    )
+
+
+detail_section_providers.append(case_panel)
