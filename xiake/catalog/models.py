@@ -117,7 +117,7 @@ class Achievement(ContactMixin, ReviewedModel):
     class Meta:
         verbose_name = _("achievement")
         verbose_name_plural = _("achievements")
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]  # newest first; the id order is what the status index serves
         constraints = [
             models.UniqueConstraint(fields=["owner_org", "title"], name="catalog_achievement_nk"),
         ]
@@ -163,7 +163,7 @@ class Demand(ContactMixin, ReviewedModel):
     class Meta:
         verbose_name = _("demand")
         verbose_name_plural = _("demands")
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]  # newest first; the id order is what the status index serves
         constraints = [
             models.UniqueConstraint(fields=["owner_org", "title"], name="catalog_demand_nk"),
         ]

@@ -1,7 +1,10 @@
 """A thin table layer: columns from field names, cells formatted once, sort links from ``ordering``."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -17,17 +20,21 @@ class Header:
     order: str  # "", "asc" or "desc" when this column sorts the table now
 
 
-def _display(obj, f):
+def _display(obj, f, labels):
     value = getattr(obj, f.name)
     if f.many_to_many:
         return "，".join(str(v) for v in value.all())
     if f.choices:
-        return obj._get_FIELD_display(f)
+        return labels[f.name].get(value, value)
     if isinstance(value, bool):
         return "✓" if value else "—"
     if value is None or value == "":
         return "—"
-    return localize(value) if not isinstance(value, str) else value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return localize(value)
 
 
 class Table:
@@ -55,15 +62,21 @@ class Table:
 
     def rows(self):
         """Each row as ready HTML: a template loop over cells cost more than the query."""
+        # Choice labels and the detail URL are worked out once per table, not per cell.
+        labels = {f.name: {k: str(v) for k, v in f.flatchoices} for f in self.columns if f.choices}
+        url_name = self.resource.url_name("detail")
+        url_pattern = reverse(url_name, args=[987654321]).replace("987654321", "{}")
         for obj in self.objects:
-            values = {f.name: _display(obj, f) for f in self.columns}
+            values = {f.name: _display(obj, f, labels) for f in self.columns}
             values = masked_values(obj, self.user, values)
             cells = []
             for i, f in enumerate(self.columns):
                 value = values[f.name]
                 if i == 0:
                     cells.append(
-                        format_html('<td><a href="{}">{}</a></td>', obj.get_absolute_url(), value)
+                        format_html(
+                            '<td><a href="{}">{}</a></td>', url_pattern.format(obj.pk), value
+                        )
                     )
                 elif f.name == "status":
                     cells.append(

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
 from django.forms import modelform_factory
 from django.http import HttpResponse
@@ -23,6 +22,7 @@ from xiake.core.filtersets import unknown_params
 from xiake.core.forms import StyledFormMixin, style_form
 from xiake.core.masking import masked_values
 from xiake.core.models import ChangeAction, ChangeRecord, ImportJob
+from xiake.core.pagination import IdPaginator
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
 from xiake.core.tables import Table
@@ -84,7 +84,7 @@ class ObjectListView(ResourceView):
         except ValueError:
             per_page = PAGE_SIZES[0]
         per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-        page_obj = Paginator(qs, per_page).get_page(request.GET.get("page"))
+        page_obj = IdPaginator(qs, per_page).get_page(request.GET.get("page"))
         table = Table(
             resource, page_obj.object_list, request.user, ordering=request.GET.get("ordering", "")
         )
