@@ -53,6 +53,7 @@ class VersionedRule(AuditedModel):
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     source = models.CharField(_("source document"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.RuleDataPolicy()
 
@@ -429,6 +430,7 @@ class PeriodLock(AuditedModel):
 
     period = models.DateField(_("month"), unique=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.RuleDataPolicy()
 
@@ -708,6 +710,7 @@ class EvaluationRound(AuditedModel):
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     inputs_hash = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     policy = policies.RoundPolicy()
 

@@ -248,25 +248,35 @@ def detect(inst, reports, rule, period, today=None):
 
 def run_warnings(period: dt.date, today=None, institutions=None) -> int:
     """Detect and store warnings for one month; existing warnings keep their handling state."""
+    return run_warnings_for([period], today, institutions)
+
+
+def run_warnings_for(periods, today=None, institutions=None) -> int:
+    """Detect and store warnings for several months, reading the reports once."""
     from xiake.institutions.models import EarlyWarning, Institution, MonthlyReport, WarningRule
 
-    rule = WarningRule.in_force(period)
-    if rule is None:
+    rules = {p: WarningRule.in_force(p) for p in periods}
+    periods = sorted(p for p, rule in rules.items() if rule is not None)
+    if not periods:
         return 0
     insts = list(institutions or Institution.objects.all())
     reports = defaultdict(list)
     for r in MonthlyReport.objects.filter(
-        institution__in=insts, period__gte=add_months(period, -36), period__lte=period
+        institution__in=insts, period__gte=add_months(periods[0], -36), period__lte=periods[-1]
     ).order_by("period"):
         reports[r.institution_id].append(r)
     existing = set(
         EarlyWarning.objects.filter(institution__in=insts).values_list("institution_id", "key")
     )
     new = []
-    for inst in insts:
-        for w in detect(inst, reports[inst.pk], rule, period, today):
-            if (inst.pk, w["key"]) not in existing:
-                new.append(EarlyWarning(institution=inst, rule=rule, **w))
+    for period in periods:
+        low = add_months(period, -36)
+        for inst in insts:
+            rows = [r for r in reports[inst.pk] if low <= r.period <= period]
+            for w in detect(inst, rows, rules[period], period, today):
+                if (inst.pk, w["key"]) not in existing:
+                    existing.add((inst.pk, w["key"]))
+                    new.append(EarlyWarning(institution=inst, rule=rules[period], **w))
     with transaction.atomic():
         EarlyWarning.objects.bulk_create(new, batch_size=500)
     return len(new)
