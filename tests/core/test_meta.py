@@ -5,7 +5,13 @@ from tests.brokerage import test_cases as brokerage_cases
 from tests.catalog import test_resources
 from tests.contracts import test_resources as contract_resources
 from tests.institutions import test_resources as institution_resources
-from tests.liaison import test_consultations, test_docking, test_events, test_meetings
+from tests.liaison import (
+    test_consultations,
+    test_docking,
+    test_events,
+    test_finance,
+    test_meetings,
+)
 from xiake.core.resources import registry
 
 # Test modules holding contract classes; each app adds its own.
@@ -15,6 +21,7 @@ CONTRACT_MODULES = [
     test_meetings,
     test_events,
     test_consultations,
+    test_finance,
     institution_resources,
     contract_resources,
     brokerage_cases,

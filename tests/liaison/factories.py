@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -151,3 +152,101 @@ def make_policyclause(org=None, document=None, **kwargs):
     defaults = dict(number=next(_seq), heading="技术合同奖励", text="按技术交易额的3%给予奖励。")
     defaults.update(kwargs)
     return PolicyClause.objects.create(document=document, **defaults)
+
+
+# -- tech finance ----------------------------------------------------------------------------------
+
+
+def _enterprise():
+    from xiake.accounts.models import Organization
+
+    return Organization.objects.filter(name="测试材料科技有限公司").first() or f.make_org(
+        "测试材料科技有限公司", "enterprise"
+    )
+
+
+def make_investor(org, **kwargs):
+    from xiake.liaison.models import Investor
+
+    defaults = dict(
+        kind="vc",
+        focus="新材料、集成电路早期项目",
+        ticket_min=Decimal("100"),
+        ticket_max=Decimal("2000"),
+    )
+    defaults.update(kwargs)
+    return Investor.objects.update_or_create(owner_org=org, defaults=defaults)[0]
+
+
+def make_financingneed(org=None, **kwargs):
+    from xiake.liaison.models import FinancingNeed
+
+    defaults = dict(
+        title=f"中试线建设融资{next(_seq)}",
+        amount=Decimal("800.00"),
+        stage="startup",
+        method="equity",
+        use_of_funds="建设年产10吨的中试线",
+    )
+    defaults.update(kwargs)
+    return FinancingNeed.objects.create(owner_org=org or _enterprise(), **defaults)
+
+
+def make_roadshowsession(org=None, **kwargs):
+    from xiake.liaison.models import RoadshowSession
+
+    defaults = dict(
+        title=f"霞科行·项目路演第{next(_seq)}期",
+        held_at=timezone.now() + dt.timedelta(days=10),
+        venue="路演中心",
+    )
+    defaults.update(kwargs)
+    return RoadshowSession.objects.create(**defaults)
+
+
+def make_investorinterest(org, need=None, **kwargs):
+    """``org`` is the investor's organisation (made an alliance investor here)."""
+    from xiake.liaison.models import InvestorInterest
+
+    make_investor(org)
+    need = need or make_financingneed(_enterprise())
+    defaults = dict(status="interested", note=f"关注团队和专利布局{next(_seq)}")
+    defaults.update(kwargs)
+    return InvestorInterest.objects.create(owner_org=org, need=need, **defaults)
+
+
+def make_followup(org, interest=None, **kwargs):
+    from xiake.liaison.models import FollowUp
+
+    interest = interest or make_investorinterest(org)
+    defaults = dict(channel="meeting", note=f"约谈创始团队，了解技术路线{next(_seq)}")
+    defaults.update(kwargs)
+    return FollowUp.objects.create(interest=interest, **defaults)
+
+
+def make_investment(org=None, enterprise=None, **kwargs):
+    from xiake.liaison.models import Investment
+
+    defaults = dict(
+        round="angel",
+        amount=Decimal("1000.00"),
+        closed_on=timezone.localdate(),
+        note=f"天使轮联合投资{next(_seq)}",
+    )
+    defaults.update(kwargs)
+    return Investment.objects.create(owner_org=enterprise or _enterprise(), **defaults)
+
+
+def make_investmentshare(org=None, investment=None, investor=None, **kwargs):
+    from xiake.accounts.models import Organization
+    from xiake.liaison.models import InvestmentShare
+
+    investment = investment or make_investment()
+    if investor is None:
+        fund = Organization.objects.filter(name="测试创投基金").first() or f.make_org(
+            "测试创投基金", "enterprise"
+        )
+        investor = make_investor(fund)
+    defaults = dict(amount=Decimal("400.00"), is_lead=True, note=f"领投{next(_seq)}")
+    defaults.update(kwargs)
+    return InvestmentShare.objects.create(investment=investment, investor=investor, **defaults)

@@ -195,11 +195,43 @@ def test_consultations_in_every_state_and_policies_with_clauses(demo):
     assert m.Holiday.objects.filter(date=dt.date(2026, 10, 1)).exists()
 
 
+def test_tech_finance_records_hang_together(demo):
+    from django.db.models import Count, Sum
+
+    assert m.Investor.objects.filter(is_demo=True).count() >= 6
+    sessions = m.RoadshowSession.objects.filter(is_demo=True)
+    assert sessions.exists()
+    assert not sessions.exclude(event__event_type="roadshow").exists()
+    for inv in m.Investment.objects.annotate(total=Sum("shares__amount"), n=Count("shares")):
+        assert inv.n >= 1 and inv.total == inv.amount
+        assert inv.need.status == "financed" and inv.need.owner_org_id == inv.owner_org_id
+    # interest only from invited investors, in needs pitched at that session
+    for it in m.InvestorInterest.objects.select_related("session"):
+        assert it.session.needs.filter(pk=it.need_id).exists()
+        assert it.session.investors.filter(owner_org_id=it.owner_org_id).exists()
+    user = demo["users"]["enterprise"]
+    mine = m.FinancingNeed.objects.filter(owner_org=user.organization)
+    assert set(mine.values_list("status", flat=True)) == {"open", "matching"}
+    upcoming = m.RoadshowSession.objects.filter(held_at__gt=timezone.now())
+    assert upcoming.filter(needs__owner_org=user.organization).exists()
+    seen = api_for(user).get("/api/v1/investor-interests/").json()["results"]
+    assert seen and all(r["need"] in set(mine.values_list("pk", flat=True)) for r in seen)
+
+
 def test_flush_deletes_the_liaison_demo_rows(demo):
     with transaction.atomic():
         out = liaison_demo.flush()
         assert out[str(m.Event._meta.verbose_name_plural)] > 0
-        for model in (m.Registration, m.Event, m.Task, m.Assignment, m.Consultation):
+        for model in (
+            m.Registration,
+            m.Event,
+            m.Task,
+            m.Assignment,
+            m.Consultation,
+            m.Investment,
+            m.RoadshowSession,
+            m.Investor,
+        ):
             assert not model.objects.filter(is_demo=True).exists()
         transaction.set_rollback(True)
 

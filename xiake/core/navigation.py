@@ -94,6 +94,10 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(
                 _("Policy consultations"), "liaison:consultation_list", "chat-left-dots", MEMBERS
             ),
+            MenuItem(_("Financing needs"), "liaison:financingneed_list", "cash-coin", MEMBERS),
+            MenuItem(_("Roadshow sessions"), "liaison:roadshowsession_list", "easel", MEMBERS),
+            MenuItem(_("Fund alliance"), "liaison:investor_list", "bank", MEMBERS),
+            MenuItem(_("Investments"), "liaison:investment_list", "graph-up-arrow", MEMBERS),
         ),
     ),
     MenuGroup(

@@ -30,4 +30,8 @@ MENU_LABELS = (
     _("Enterprises served"),
     _("Policy library"),
     _("Policy consultations"),
+    _("Financing needs"),
+    _("Roadshow sessions"),
+    _("Fund alliance"),
+    _("Investments"),
 )

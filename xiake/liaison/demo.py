@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -371,6 +372,7 @@ class Generator:
         self.policies()
         self.consultations()
         self.events()
+        self.finance()
         return self.counts
 
     # -- calendar ---------------------------------------------------------------------------------
@@ -904,6 +906,288 @@ class Generator:
             Expert.objects.filter(is_demo=True).order_by("id").values_list("name", flat=True)[:200]
         )
 
+    # -- tech finance -----------------------------------------------------------------------------
+    def finance(self):
+        from xiake.accounts.models import Organization, OrgType
+        from xiake.demo.catalog import patent_number
+        from xiake.liaison.models import (
+            FinancingNeed,
+            FollowUp,
+            Investment,
+            InvestmentShare,
+            Investor,
+            InvestorInterest,
+            RoadshowSession,
+        )
+
+        rng = self.rng("finance")
+        w = self.world
+        names = set(Organization.objects.values_list("name", flat=True))
+        codes = set(
+            Organization.objects.exclude(credit_code=None).values_list("credit_code", flat=True)
+        )
+        orgs, kinds = [], []
+        k = 0
+        while len(orgs) < self.n(24, 6):
+            pattern, kind, lo, hi = INVESTOR_KINDS[k % len(INVESTOR_KINDS)]
+            k += 1
+            name = pattern.format(t=rng.choice(TRADE_NAMES), bank=rng.choice(BANKS))
+            code = creditcode.make(rng, QIXIA)
+            if name in names or code in codes:
+                continue
+            names.add(name)
+            codes.add(code)
+            orgs.append(
+                Organization(
+                    name=name,
+                    org_type=OrgType.INTERMEDIARY,
+                    credit_code=code,
+                    region_code=QIXIA,
+                    is_local=True,
+                    contact_name=text.person_name(rng),
+                    description="栖霞区科技金融基金联盟成员。",
+                    is_demo=True,
+                )
+            )
+            kinds.append((kind, lo, hi))
+        Organization.objects.bulk_create(orgs)
+        investors = []
+        for o, (kind, lo, hi) in zip(orgs, kinds, strict=True):
+            focus = "、".join(d.name for d in rng.sample(DOMAINS, 3))
+            investors.append(
+                Investor(
+                    owner_org=o,
+                    kind=kind,
+                    focus=f"{focus}领域的{'早期' if kind in ('angel', 'vc') else '成长期'}科技企业",
+                    ticket_min=Decimal(lo),
+                    ticket_max=Decimal(hi),
+                    fund_size=Decimal(hi * rng.randint(8, 30)) if kind not in ("bank",) else None,
+                    joined_on=dt.date(2021 + len(investors) % 5, 1 + len(investors) % 12, 15),
+                    is_active=rng.random() < 0.92,
+                    contact_name=o.contact_name,
+                    contact_phone=f"025-8556{rng.randint(1000, 9999)}",
+                    is_demo=True,
+                )
+            )
+        Investor.objects.bulk_create(investors)
+        active = [i for i in investors if i.is_active]
+
+        # Financing needs of the demo enterprises (the demo user's firm first, with two).
+        firms = list(w.enterprises)
+        rng.shuffle(firms)
+        if self.demo_enterprise in firms:
+            firms.remove(self.demo_enterprise)
+            firms = [self.demo_enterprise, self.demo_enterprise, *firms]
+        amounts = {
+            "seed": (50, 300),
+            "startup": (200, 1000),
+            "growth": (500, 3000),
+            "expansion": (1000, 5000),
+            "pre_ipo": (3000, 10000),
+        }
+        stages = list(amounts)
+        methods = ("equity", "equity", "loan", "ip_pledge", "guarantee", "invest_loan")
+        statuses = (("open", 45), ("matching", 25), ("financed", 20), ("withdrawn", 10))
+        needs = []
+        for i, firm in enumerate(firms[: self.n(64, 8)]):
+            stage = stages[min(len(stages) - 1, int(rng.triangular(0, len(stages), 1)))]
+            method = methods[i % len(methods)]
+            lo, hi = amounts[stage]
+            use = rng.choice(NEED_USES)
+            status = text.weighted(rng, statuses)
+            if firm is self.demo_enterprise:
+                status, method = ("matching", "equity") if i == 0 else ("open", "ip_pledge")
+            needs.append(
+                FinancingNeed(
+                    owner_org=firm,
+                    title=f"{use}融资（{STAGE_NAMES[stage]}）",
+                    amount=Decimal(rng.randint(lo // 10, hi // 10) * 10),
+                    stage=stage,
+                    method=method,
+                    use_of_funds=f"{use}；预计12个月内带动新增销售收入"
+                    f"{rng.randint(500, 8000)}万元。",
+                    ip_to_pledge="\n".join(patent_number(rng) for _ in range(rng.randint(1, 3)))
+                    if method == "ip_pledge"
+                    else "",
+                    revenue_last_year=Decimal(rng.randint(50, 20000)),
+                    deadline=self.today + dt.timedelta(days=rng.randint(30, 240))
+                    if status in ("open", "matching")
+                    else None,
+                    status=status,
+                    share_with_investors=firm is self.demo_enterprise or rng.random() < 0.85,
+                    is_demo=True,
+                )
+            )
+        FinancingNeed.objects.bulk_create(needs)
+
+        # One session per roadshow event; the firms pitch shared needs to invited investors.
+        roadshows = [e for e in self.events_ if e.event_type == "roadshow"]
+        sessions, links_n, links_i = [], [], []
+        pitchable = [n for n in needs if n.share_with_investors and n.status != "withdrawn"]
+        demo_needs = [n for n in needs if n.owner_org_id == getattr(self.demo_enterprise, "pk", 0)]
+        now = timezone.now()
+        for j, e in enumerate(roadshows):
+            upcoming = e.starts_at > now
+            pool = [n for n in pitchable if (n.status == "open") == upcoming or rng.random() < 0.2]
+            pitched = rng.sample(pool, min(len(pool), rng.randint(4, 6)))
+            if demo_needs:
+                want = demo_needs[1] if upcoming else demo_needs[0]
+                if (upcoming or j == len(roadshows) - 2) and want not in pitched:
+                    pitched.append(want)
+            invited = rng.sample(active, min(len(active), rng.randint(5, 9)))
+            s = RoadshowSession(
+                title=e.title,
+                event=e,
+                held_at=e.starts_at,
+                venue=e.venue,
+                summary=""
+                if upcoming
+                else f"{len(pitched)}家企业路演，{len(invited)}家投资机构参加，"
+                "会后安排一对一约谈。",
+                is_demo=True,
+            )
+            sessions.append((s, pitched, invited))
+        RoadshowSession.objects.bulk_create([s for s, _, _ in sessions])
+        NeedLink = RoadshowSession.needs.through
+        InvLink = RoadshowSession.investors.through
+        for s, pitched, invited in sessions:
+            links_n += [NeedLink(roadshowsession_id=s.pk, financingneed_id=n.pk) for n in pitched]
+            links_i += [InvLink(roadshowsession_id=s.pk, investor_id=i.pk) for i in invited]
+        NeedLink.objects.bulk_create(links_n)
+        InvLink.objects.bulk_create(links_i)
+
+        # Interest after each past session, follow-ups, and the investments that came of it.
+        interests, follow_ups, investments, shares = [], [], [], []
+        taken, financed = set(), set()
+        progress = ("interested", "talks", "due_diligence", "term_sheet", "declined")
+        for s, pitched, invited in sessions:
+            if s.held_at > now:
+                continue
+            day = s.held_at.date()
+            for need in pitched:
+                backers = [
+                    i
+                    for i in rng.sample(invited, min(3, len(invited)))
+                    if (i.pk, need.pk) not in taken
+                ]
+                will_invest = need.status == "financed" and need.pk not in financed
+                if will_invest:
+                    backers = backers[: rng.randint(1, 3)] or invited[:1]
+                elif rng.random() < 0.3:
+                    backers = backers[:1]
+                invested = []
+                for b in backers:
+                    if (b.pk, need.pk) in taken:
+                        continue
+                    taken.add((b.pk, need.pk))
+                    status = "invested" if will_invest else rng.choice(progress)
+                    if need in demo_needs and need.status == "matching":
+                        status = rng.choice(("talks", "due_diligence"))
+                    it = InvestorInterest(
+                        owner_org_id=b.owner_org_id,
+                        need=need,
+                        session=s,
+                        status=status,
+                        amount_considered=(need.amount * Decimal("0.4")).quantize(Decimal("1")),
+                        note=rng.choice(INTEREST_NOTES),
+                        next_follow_up_on=self.today + dt.timedelta(days=rng.randint(3, 30))
+                        if status in ("talks", "due_diligence", "term_sheet")
+                        else None,
+                        is_demo=True,
+                    )
+                    interests.append(it)
+                    if status == "invested":
+                        invested.append(b)
+                    steps = {"interested": 0, "declined": 1}.get(status, rng.randint(1, 4))
+                    for t in range(steps):
+                        fday = min(self.today, day + dt.timedelta(days=7 + 12 * t))
+                        follow_ups.append(
+                            FollowUp(
+                                interest=it,
+                                date=fday,
+                                channel=("meeting", "call", "visit")[t % 3],
+                                note=FOLLOW_NOTES[t % len(FOLLOW_NOTES)],
+                                next_step=FOLLOW_NEXT[t % len(FOLLOW_NEXT)],
+                                is_demo=True,
+                            )
+                        )
+                if will_invest and invested:
+                    financed.add(need.pk)
+                    total = (need.amount * Decimal(rng.choice(("0.6", "0.8", "1.0")))).quantize(
+                        Decimal("1")
+                    )
+                    inv = Investment(
+                        owner_org_id=need.owner_org_id,
+                        need=need,
+                        session=s,
+                        round=ROUNDS.get(need.stage, "a") if need.method == "equity" else "loan",
+                        amount=total,
+                        closed_on=min(self.today, day + dt.timedelta(days=rng.randint(30, 120))),
+                        note="联合投资" if len(invested) > 1 else "",
+                        is_demo=True,
+                    )
+                    investments.append(inv)
+                    lead_part = Decimal("1") if len(invested) == 1 else Decimal("0.6")
+                    rest = len(invested) - 1
+                    parts = [lead_part] + [(1 - lead_part) / rest] * rest if rest else [lead_part]
+                    amounts_ = [(total * p).quantize(Decimal("0.01")) for p in parts]
+                    amounts_[0] += total - sum(amounts_)  # the lead takes the rounding
+                    for b, a in zip(invested, amounts_, strict=True):
+                        shares.append(
+                            InvestmentShare(
+                                investment=inv,
+                                investor=b,
+                                amount=a,
+                                is_lead=b is invested[0],
+                                note="领投" if b is invested[0] and rest else "",
+                                is_demo=True,
+                            )
+                        )
+        InvestorInterest.objects.bulk_create(interests)
+        for fu in follow_ups:
+            fu.interest_id = fu.interest.pk
+        FollowUp.objects.bulk_create(follow_ups)
+        Investment.objects.bulk_create(investments)
+        for sh in shares:
+            sh.investment_id = sh.investment.pk
+        InvestmentShare.objects.bulk_create(shares)
+        self.counts.update(
+            {
+                "fund alliance investors": len(investors),
+                "financing needs": len(needs),
+                "roadshow sessions": len(sessions),
+                "investor interests": len(interests),
+                "investor follow-ups": len(follow_ups),
+                "investments": len(investments),
+                "co-investments": sum(
+                    1 for inv in investments if sum(sh.investment_id == inv.pk for sh in shares) > 1
+                ),
+            }
+        )
+
+
+STAGE_NAMES = {
+    "seed": "种子期",
+    "startup": "初创期",
+    "growth": "成长期",
+    "expansion": "扩张期",
+    "pre_ipo": "拟上市",
+}
+ROUNDS = {"seed": "angel", "startup": "pre_a", "growth": "a", "expansion": "b", "pre_ipo": "later"}
+INTEREST_NOTES = (
+    "技术壁垒较高，关注核心专利的权属和团队稳定性。",
+    "市场空间明确，希望进一步了解客户订单和毛利水平。",
+    "与基金投资方向契合，拟安排尽职调查。",
+    "估值预期偏高，继续跟踪下一轮。",
+    "可与合作银行投贷联动，先行提供知识产权质押贷款。",
+)
+FOLLOW_NOTES = (
+    "路演后一对一约谈，了解技术路线和产能规划。",
+    "电话沟通估值和融资结构。",
+    "赴企业现场考察中试线，查看设备和订单。",
+    "提交尽调资料清单，企业已反馈财务数据。",
+)
+FOLLOW_NEXT = ("补充财务报表", "安排现场考察", "启动尽职调查", "讨论投资条款")
 
 FEEDBACK = (
     "讲解清楚，案例实用，希望多举办。",
@@ -971,6 +1255,10 @@ def flush() -> dict:
         (m.Decision, "meeting__is_demo"),
         (m.ContactLog, "assignment__is_demo"),
         (m.PolicyClause, "document__is_demo"),
+        (m.InvestmentShare, "investment__is_demo"),
+        (m.InvestmentShare, "investor__is_demo"),
+        (m.FollowUp, "interest__is_demo"),
+        (m.InvestorInterest, "need__is_demo"),
     ]
     for model, lookup in checks:
         n = model.objects.filter(**{lookup: True}, is_demo=False).count()
@@ -986,8 +1274,25 @@ def flush() -> dict:
     m.Consultation.objects.filter(is_demo=False, policy_document__is_demo=True).update(
         policy_document=None
     )
+    m.Investment.objects.filter(is_demo=False, need__is_demo=True).update(need=None)
+    m.Investment.objects.filter(is_demo=False, session__is_demo=True).update(session=None)
+    m.InvestorInterest.objects.filter(is_demo=False, session__is_demo=True).update(session=None)
+    sessions = m.RoadshowSession.objects.filter(is_demo=True).values("pk")
+    for through, fk in (
+        (m.RoadshowSession.needs.through, "financingneed__is_demo"),
+        (m.RoadshowSession.investors.through, "investor__is_demo"),
+    ):
+        _raw_delete(through.objects.filter(roadshowsession_id__in=sessions))
+        _raw_delete(through.objects.filter(**{fk: True}))
     out = {}
     for model in [
+        m.InvestmentShare,
+        m.Investment,
+        m.FollowUp,
+        m.InvestorInterest,
+        m.RoadshowSession,
+        m.FinancingNeed,
+        m.Investor,
         m.Registration,
         m.Event,
         m.Task,

@@ -105,3 +105,98 @@ class EnterpriseOwnedPolicy(OwnedRecordPolicy):
 
     create_roles = frozenset({Role.ENTERPRISE, Role.INSTITUTION})
     public_filter = Q(pk__in=[])
+
+
+# -- tech finance ----------------------------------------------------------------------------------
+
+
+def _member_org(user):
+    org_id = organization_id_of(user)
+    if org_id is None or role_of(user) not in ALL_MEMBER_ROLES:
+        return None
+    return org_id
+
+
+def is_alliance_investor(user) -> bool:
+    from xiake.liaison.models.finance import Investor
+
+    org_id = _member_org(user)
+    return bool(org_id) and Investor.objects.filter(owner_org_id=org_id, is_active=True).exists()
+
+
+class InvestorPolicy(OwnedRecordPolicy):
+    """Members of any organisation see the fund alliance's investors; an investor edits its own
+    profile; the bureau admits investors."""
+
+    create_roles = frozenset()
+    editor_roles = ALL_MEMBER_ROLES
+
+    def scope_view(self, qs, user):
+        return qs if _member_org(user) or role_of(user) == Role.MANAGER else qs.none()
+
+
+class FinancingNeedPolicy(EnterpriseOwnedPolicy):
+    """The firm owns its needs; alliance investors see the shared ones still open or in talks."""
+
+    create_roles = frozenset({Role.ENTERPRISE})
+
+    def scope_view(self, qs, user):
+        cond = self.own_filter(user)
+        if is_alliance_investor(user):
+            cond |= Q(share_with_investors=True, status__in=("open", "matching"))
+        return qs.filter(cond)
+
+
+class RoadshowPolicy(ConcernedReadPolicy):
+    """The bureau organises sessions; invited investors and pitching firms read them."""
+
+    concerned_fields = ("needs__owner_org", "investors__owner_org")
+
+
+class InvestorInterestPolicy(Policy):
+    """The investor owns its interest; the firm whose need it is reads it; alliance investors
+    create (``can_create``); the need must be visible to them (checked by the model)."""
+
+    def scope_view(self, qs, user):
+        org_id = _member_org(user)
+        if org_id is None:
+            return qs.none()
+        return qs.filter(Q(owner_org_id=org_id) | Q(need__owner_org_id=org_id))
+
+    def scope_change(self, qs, user):
+        org_id = _member_org(user)
+        return qs.none() if org_id is None else qs.filter(owner_org_id=org_id)
+
+    scope_delete = scope_change
+
+    def can_create(self, user) -> bool:
+        return super().can_create(user) or is_alliance_investor(user)
+
+
+class FollowUpPolicy(Policy):
+    """Follow-ups are read by both sides of the interest, written by the investor."""
+
+    def scope_view(self, qs, user):
+        org_id = _member_org(user)
+        if org_id is None:
+            return qs.none()
+        return qs.filter(Q(interest__owner_org_id=org_id) | Q(interest__need__owner_org_id=org_id))
+
+    def scope_change(self, qs, user):
+        org_id = _member_org(user)
+        return qs.none() if org_id is None else qs.filter(interest__owner_org_id=org_id)
+
+    scope_delete = scope_change
+
+    def can_create(self, user) -> bool:
+        return super().can_create(user) or is_alliance_investor(user)
+
+
+class InvestmentPolicy(ConcernedReadPolicy):
+    """Recorded by the bureau; the firm and every participating investor read it."""
+
+    concerned_fields = ("owner_org", "shares__investor__owner_org")
+
+
+class InvestmentSharePolicy(ConcernedReadPolicy):
+    concerned_fields = ("investment__owner_org", "investment__shares__investor__owner_org")

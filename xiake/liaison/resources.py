@@ -240,3 +240,137 @@ class ConsultationResource(Resource):
     )
     api_fields = ("id", *detail_fields)
     url_prefix = "consultations/"
+
+
+# -- tech finance ----------------------------------------------------------------------------------
+
+
+@register
+class InvestorResource(Resource):
+    model = m.Investor
+    api_name = "fund-investors"
+    icon = "bi-bank"
+    list_columns = ("owner_org", "kind", "ticket_min", "ticket_max", "joined_on", "is_active")
+    ordering_fields = ("joined_on", "ticket_max")
+    filter_fields = ("kind", "is_active")
+    search_fields = ("owner_org__name", "focus")
+    form_fields = (
+        "owner_org",
+        "kind",
+        "focus",
+        "ticket_min",
+        "ticket_max",
+        "fund_size",
+        "joined_on",
+        "is_active",
+        "contact_name",
+        "contact_phone",
+    )
+    natural_key = ("owner_org",)
+    url_prefix = "investors/"
+
+
+@register
+class FinancingNeedResource(Resource):
+    model = m.FinancingNeed
+    api_name = "financing-needs"
+    icon = "bi-cash-coin"
+    list_columns = ("title", "owner_org", "amount", "stage", "method", "status")
+    ordering_fields = ("amount", "created_at", "deadline")
+    filter_fields = ("stage", "method", "status", "owner_org", "share_with_investors")
+    search_fields = ("title", "use_of_funds", "ip_to_pledge", "owner_org__name")
+    form_fields = (
+        "title",
+        "owner_org",
+        "amount",
+        "stage",
+        "method",
+        "use_of_funds",
+        "ip_to_pledge",
+        "revenue_last_year",
+        "deadline",
+        "status",
+        "share_with_investors",
+    )
+    natural_key = ("owner_org", "title")
+    url_prefix = "financing-needs/"
+    detail_related = ((_("Investor interests"), "interests"),)
+
+
+@register
+class RoadshowSessionResource(Resource):
+    model = m.RoadshowSession
+    api_name = "roadshow-sessions"
+    icon = "bi-easel"
+    list_columns = ("title", "held_at", "venue", "event")
+    ordering_fields = ("held_at", "title")
+    filter_fields = ("event",)
+    search_fields = ("title", "summary", "venue")
+    form_fields = ("title", "event", "held_at", "venue", "needs", "investors", "summary")
+    natural_key = ("title",)
+    url_prefix = "roadshows/"
+    detail_related = ((_("Investor interests"), "interests"),)
+
+
+@register
+class InvestorInterestResource(Resource):
+    model = m.InvestorInterest
+    api_name = "investor-interests"
+    icon = "bi-hand-thumbs-up"
+    list_columns = ("owner_org", "need", "status", "amount_considered", "next_follow_up_on")
+    ordering_fields = ("next_follow_up_on", "updated_at")
+    filter_fields = ("status", "owner_org")  # no need/session pickers: their titles are private
+    search_fields = ("note", "need__title", "owner_org__name")
+    form_fields = (
+        "owner_org",
+        "need",
+        "session",
+        "status",
+        "amount_considered",
+        "note",
+        "next_follow_up_on",
+    )
+    natural_key = ("owner_org", "need")
+    url_prefix = "investor-interests/"
+    detail_related = ((_("Follow-ups"), "follow_ups"),)
+
+
+@register
+class FollowUpResource(Resource):
+    model = m.FollowUp
+    api_name = "investor-follow-ups"
+    icon = "bi-arrow-repeat"
+    list_columns = ("date", "interest", "channel", "next_step")
+    ordering_fields = ("date",)
+    filter_fields = ("channel",)
+    search_fields = ("note", "next_step")
+    form_fields = ("interest", "date", "channel", "note", "next_step")
+    url_prefix = "investor-follow-ups/"
+
+
+@register
+class InvestmentResource(Resource):
+    model = m.Investment
+    api_name = "investments"
+    icon = "bi-graph-up-arrow"
+    list_columns = ("owner_org", "round", "amount", "closed_on", "session")
+    ordering_fields = ("closed_on", "amount")
+    filter_fields = ("round", "owner_org")
+    search_fields = ("owner_org__name", "note")
+    form_fields = ("owner_org", "need", "session", "round", "amount", "closed_on", "note")
+    url_prefix = "investments/"
+    detail_related = ((_("Investment shares"), "shares"),)
+
+
+@register
+class InvestmentShareResource(Resource):
+    model = m.InvestmentShare
+    api_name = "investment-shares"
+    icon = "bi-pie-chart"
+    list_columns = ("investment", "investor", "amount", "is_lead")
+    ordering_fields = ("amount",)
+    filter_fields = ("investor", "is_lead")
+    search_fields = ("investor__owner_org__name", "note")
+    form_fields = ("investment", "investor", "amount", "is_lead", "note")
+    natural_key = ("investment", "investor")
+    url_prefix = "investment-shares/"

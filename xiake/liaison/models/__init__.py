@@ -9,4 +9,13 @@ from xiake.liaison.models.consultations import (  # noqa: F401
 )
 from xiake.liaison.models.docking import Assignment, ContactLog  # noqa: F401
 from xiake.liaison.models.events import Event, Registration  # noqa: F401
+from xiake.liaison.models.finance import (  # noqa: F401
+    FinancingNeed,
+    FollowUp,
+    Investment,
+    InvestmentShare,
+    Investor,
+    InvestorInterest,
+    RoadshowSession,
+)
 from xiake.liaison.models.meetings import Decision, JointMeeting, Task  # noqa: F401
