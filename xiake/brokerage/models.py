@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -134,8 +135,20 @@ class NotificationQuerySet(RestrictedQuerySet):
         return self.filter(read_at__isnull=True)
 
 
+class EmailStatus(models.TextChoices):
+    NONE = "", _("No e-mail")
+    PENDING = "pending", _("E-mail pending")
+    SENDING = "sending", _("E-mail being sent")
+    SENT = "sent", _("E-mail sent")
+    FAILED = "failed", _("E-mail failed")
+
+
 class Notification(models.Model):
-    """One in-site message to one user; ``key`` makes an event notify a user at most once."""
+    """One in-site message to one user; ``key`` makes an event notify a user at most once.
+
+    The in-site row is written first; the e-mail copy (``email_status``) is sent afterwards by a
+    background task, so a failing mail server never loses the in-site message.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -146,6 +159,10 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("e-mail"), max_length=8, choices=EmailStatus.choices, blank=True, default=""
+    )
+    email_error = models.CharField(_("e-mail error"), max_length=300, blank=True)
 
     objects = NotificationQuerySet.as_manager()
     policy = NotificationPolicy()
@@ -162,16 +179,122 @@ class Notification(models.Model):
         return self.title
 
 
-def notify(users, key: str, title: str, body: str = "", url: str = "") -> int:
-    """Notify each user once per ``key`` (idempotent); returns how many were new."""
-    users = [u for u in users if u is not None]
-    existing = set(
-        Notification.objects.filter(key=key, user__in=users).values_list("user_id", flat=True)
+NOTIFY_BATCH = 2000
+
+
+def notify(users, key: str, title: str, body: str = "", url: str = "", email=False) -> int:
+    """Notify each user once per ``key`` (idempotent); returns how many were new.
+
+    ``email=True`` marks the new rows of users with an address for the e-mail task
+    (:func:`xiake.brokerage.tasks.send_emails`), which the caller enqueues.
+    """
+    return notify_ids([u.pk for u in users if u is not None], key, title, body, url, email=email)
+
+
+def notify_ids(
+    user_ids, key: str, title: str, body: str = "", url: str = "", *, email=False
+) -> int:
+    """:func:`notify` for user ids (the fan-out path: no user objects are loaded)."""
+    from django.contrib.auth import get_user_model
+
+    ids = sorted({pk for pk in user_ids if pk is not None})
+    created = 0
+    for start in range(0, len(ids), NOTIFY_BATCH):
+        chunk = ids[start : start + NOTIFY_BATCH]
+        existing = set(
+            Notification.objects.filter(key=key, user_id__in=chunk).values_list(
+                "user_id", flat=True
+            )
+        )
+        chunk = [pk for pk in chunk if pk not in existing]
+        with_email = set()
+        if email and chunk:
+            with_email = set(
+                get_user_model()
+                .objects.filter(pk__in=chunk)
+                .exclude(email="")
+                .values_list("pk", flat=True)
+            )
+        new = [
+            Notification(
+                user_id=pk,
+                key=key,
+                title=title[:200],
+                body=body,
+                url=url[:300],
+                email_status=EmailStatus.PENDING if pk in with_email else EmailStatus.NONE,
+            )
+            for pk in chunk
+        ]
+        Notification.objects.bulk_create(new, ignore_conflicts=True)
+        created += len(new)
+    return created
+
+
+class MatchOffer(models.Model):
+    """One achievement or expert offered to a published demand (the demand's 推荐 list).
+
+    Written once when the demand is published, from ``matching.api.recommend``; ``rank`` and
+    ``score`` are as the engine gave them, ``reasons`` its explanation at that time.
+    """
+
+    class Kind(models.TextChoices):
+        ACHIEVEMENT = "achievement", _("achievement")
+        EXPERT = "expert", _("expert")
+
+    demand = models.ForeignKey(
+        "catalog.Demand",
+        verbose_name=_("demand"),
+        on_delete=models.CASCADE,
+        related_name="match_offers",
     )
-    new = [
-        Notification(user=u, key=key, title=title, body=body, url=url)
-        for u in {u.pk: u for u in users}.values()
-        if u.pk not in existing
-    ]
-    Notification.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    achievement = models.ForeignKey(
+        "catalog.Achievement",
+        verbose_name=_("achievement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expert = models.ForeignKey(
+        "catalog.Expert",
+        verbose_name=_("expert"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("match offer")
+        verbose_name_plural = _("match offers")
+        ordering = ["demand_id", "kind", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["demand", "achievement"],
+                condition=Q(achievement__isnull=False),
+                name="brokerage_offer_achievement_once",
+            ),
+            models.UniqueConstraint(
+                fields=["demand", "expert"],
+                condition=Q(expert__isnull=False),
+                name="brokerage_offer_expert_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="achievement", achievement__isnull=False, expert__isnull=True))
+                | Q(kind="expert", expert__isnull=False, achievement__isnull=True),
+                name="brokerage_offer_one_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.demand_id} → {self.target}"
+
+    @property
+    def target(self):
+        return self.achievement if self.kind == self.Kind.ACHIEVEMENT else self.expert

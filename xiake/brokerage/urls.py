@@ -7,6 +7,7 @@ from xiake.core.urls import resource_urls
 app_name = "brokerage"
 urlpatterns = [
     path("cases/board/", views.BoardView.as_view(), name="board"),
+    path("cases/open/<int:demand_pk>/", views.OpenCaseView.as_view(), name="case_open"),
     path("cases/<int:pk>/act/", views.CaseActionView.as_view(), name="case_act"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     *resource_urls("brokerage"),

@@ -9,10 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from xiake.brokerage.models import STAGE_MOVES, DockingCase, Notification, Stage, notify
+from xiake.brokerage.models import (
+    STAGE_MOVES,
+    DockingCase,
+    MatchOffer,
+    Notification,
+    Stage,
+    notify,
+)
 from xiake.brokerage.policies import provider_q
 from xiake.core.review import TransitionError
-from xiake.core.roles import organization_id_of
+from xiake.core.roles import is_bureau, organization_id_of, role_of
 from xiake.core.views import detail_section_providers
 
 
@@ -106,4 +113,73 @@ def case_panel(request, resource, obj):
     )
 
 
+def visible_offers(user, demand) -> list[MatchOffer]:
+    """The demand's 推荐 list, less any target the user may not (or no longer) see."""
+    offers = list(demand.match_offers.select_related("achievement__owner_org", "expert__owner_org"))
+    visible = {}
+    for kind in (MatchOffer.Kind.ACHIEVEMENT, MatchOffer.Kind.EXPERT):
+        ids = [o.achievement_id or o.expert_id for o in offers if o.kind == kind]
+        if ids:
+            model = MatchOffer._meta.get_field(kind).related_model
+            visible[kind] = set(
+                model.objects.restrict(user, "view").filter(pk__in=ids).values_list("pk", flat=True)
+            )
+    return [o for o in offers if (o.achievement_id or o.expert_id) in visible.get(o.kind, ())]
+
+
+def may_see_offers(user, demand) -> bool:
+    org_id = organization_id_of(user)
+    return (
+        is_bureau(user)
+        or role_of(user) == "manager"
+        or (org_id is not None and demand.owner_org_id == org_id)
+    )
+
+
+def offers_panel(request, resource, obj):
+    """The 推荐 list on a demand's page: for its enterprise, managers and the bureau."""
+    if obj._meta.label != "catalog.Demand" or not may_see_offers(request.user, obj):
+        return None
+    offers = visible_offers(request.user, obj)
+    if not offers and obj.status != "published":
+        return None
+    return render_to_string(
+        "brokerage/offers.html",
+        {
+            "object": obj,
+            "offers": offers,
+            "can_open_case": DockingCase.policy.can_create(request.user),
+            "cases": DockingCase.objects.restrict(request.user, "view").filter(demand=obj),
+        },
+        request=request,
+    )
+
+
+class OpenCaseView(LoginRequiredMixin, View):
+    """A manager opens a docking case from a demand's 推荐 list (the ticked offers)."""
+
+    def post(self, request, demand_pk):
+        from xiake.catalog.models import Demand
+
+        demand = get_object_or_404(Demand.objects.restrict(request.user, "view"), pk=demand_pk)
+        if not DockingCase.policy.can_create(request.user):
+            raise PermissionDenied
+        chosen = {int(x) for x in request.POST.getlist("offer") if x.isdigit()}
+        offers = [o for o in visible_offers(request.user, demand) if o.pk in chosen]
+        case = DockingCase(
+            title=demand.title[:200],
+            demand=demand,
+            enterprise_id=demand.owner_org_id,
+            manager=request.user if role_of(request.user) == "manager" else None,
+            created_by=request.user,
+        )
+        case.full_clean()
+        case.save()
+        case.achievements.add(*[o.achievement_id for o in offers if o.achievement_id])
+        case.experts.add(*[o.expert_id for o in offers if o.expert_id])
+        messages.success(request, _("Docking case opened."))
+        return redirect(case.get_absolute_url())
+
+
 detail_section_providers.append(case_panel)
+detail_section_providers.append(offers_panel)
