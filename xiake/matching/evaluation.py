@@ -1,4 +1,12 @@
-"""BEIR-format evaluation: the platform's ranker beside plain BM25 over jieba, in one run."""
+"""BEIR-format evaluation: the platform's ranker beside plain BM25 over jieba, in one run.
+
+Systems: ``xiake`` (lexical: word fields + bigram channel), ``bm25-jieba`` (stock jieba, one field,
+tantivy BM25), and with ``dense=True`` also ``e5`` (the encoder alone, HNSW) and ``xiake-hybrid``
+(lexical and dense fused). ``max_queries`` takes evenly spaced queries (the files are ordered by
+source, so the first N would be a biased sample); ``max_docs`` keeps the first N documents and
+only the queries whose relevant documents all remain (a smaller, easier corpus for every system
+alike: for bounded dense runs).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ from pathlib import Path
 
 from xiake.matching import ranker
 from xiake.matching.lexical import LexicalIndex
-from xiake.matching.text import analyzer, char_grams, plain_analyzer
+from xiake.matching.text import analyzer, char_grams, normalize, parallel_map, plain_analyzer
 
 
 def load_beir(path: Path):
@@ -35,6 +43,29 @@ def load_beir(path: Path):
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
     queries = {q: t for q, t in queries.items() if q in qrels}
     return corpus, queries, qrels
+
+
+def sample(queries: dict, n: int | None) -> dict:
+    """``n`` evenly spaced queries (all when n is falsy or larger than the set)."""
+    if not n or n >= len(queries):
+        return queries
+    items = list(queries.items())
+    step = len(items) / n
+    return dict(items[int(i * step)] for i in range(n))
+
+
+def passage_text(title: str, text: str) -> str:
+    """What the dense encoder reads of a document: title, then the start of the body."""
+    return f"{title}\n{text}".strip()
+
+
+def encode_corpus(dataset, encoder, progress=None, max_docs=None) -> int:
+    """Fill the vector cache with the passages of a BEIR corpus (``--encode-only``)."""
+    corpus, _queries, _qrels = load_beir(dataset)
+    items = list(corpus.values())[:max_docs] if max_docs else list(corpus.values())
+    texts = [passage_text(t, x) for t, x in items]
+    encoder.passages(texts, progress=progress)
+    return len(texts)
 
 
 def metrics(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict[str, float]:
@@ -67,52 +98,101 @@ def metrics(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict
     return {k: round(v / n, 4) for k, v in sums.items()}
 
 
-def evaluate(dataset, *, max_queries=None, run_file=None, progress=None) -> dict:
+def _ours(pair):
+    title, text = pair
+    a = analyzer()
+    t, x = normalize(title), normalize(text)
+    return (
+        a.tokens(t, normalized=True),
+        a.tokens(x, normalized=True),
+        char_grams(t + "\n" + x, normalized=True),
+    )
+
+
+def _plain(pair):
+    title, text = pair
+    return plain_analyzer().tokens(f"{title} {text}")
+
+
+def evaluate(
+    dataset,
+    *,
+    max_queries=None,
+    max_docs=None,
+    run_file=None,
+    progress=None,
+    dense: bool = False,
+    encoder=None,
+    params: ranker.Params = ranker.DEFAULT,
+) -> dict:
     progress = progress or (lambda msg: print(msg, file=sys.stderr))
     corpus, queries, qrels = load_beir(dataset)
-    if max_queries:
-        queries = dict(list(queries.items())[:max_queries])
+    if max_docs:
+        corpus = dict(list(corpus.items())[:max_docs])
+        queries = {q: t for q, t in queries.items() if set(qrels[q]) <= corpus.keys()}
+    queries = sample(queries, max_queries)
     qrels = {q: qrels[q] for q in queries}
     a, plain = analyzer(), plain_analyzer()
     out = {"dataset": str(dataset), "documents": len(corpus), "queries": len(queries)}
+    pairs = list(corpus.values())
     with tempfile.TemporaryDirectory(prefix="xiake-eval-") as tmp:
         started = time.monotonic()
+        toks = parallel_map(_ours, pairs)
         ours = LexicalIndex.create(Path(tmp) / "ours")
-        base = LexicalIndex.create(Path(tmp) / "base")
-        docs, bdocs = [], []
-        for i, (did, (title, text)) in enumerate(corpus.items()):
-            docs.append(
-                {
-                    "key": did,
-                    "kind": "doc",
-                    "pk": i,
-                    "title": a.tokens(title),
-                    "body": a.tokens(text),
-                    "grams": char_grams(title + "\n" + text),
-                }
-            )
-            bdocs.append(
-                {"key": did, "kind": "doc", "pk": i, "body": plain.tokens(f"{title} {text}")}
-            )
-            if (i + 1) % 2000 == 0:
-                progress(f"  tokenised {i + 1}/{len(corpus)} documents")
-        ours.write(docs)
-        base.write(bdocs)
+        ours.write(
+            {"key": did, "kind": "doc", "pk": i, "title": t, "body": b, "grams": g}
+            for i, (did, (t, b, g)) in enumerate(zip(corpus, toks, strict=True))
+        )
         out["index_seconds"] = round(time.monotonic() - started, 1)
-        runs = {"xiake": {}, "bm25-jieba": {}}
+        out["index_docs_per_second"] = round(len(corpus) / max(1e-9, out["index_seconds"]))
+        progress(f"  our index: {len(corpus)} documents in {out['index_seconds']} s")
+        base = LexicalIndex.create(Path(tmp) / "base")
+        btoks = parallel_map(_plain, pairs)
+        base.write(
+            {"key": did, "kind": "doc", "pk": i, "body": b}
+            for i, (did, b) in enumerate(zip(corpus, btoks, strict=True))
+        )
+        names = ["xiake", "bm25-jieba"]
+        dix = None
+        if dense:
+            from xiake.matching.vectors import DenseIndex
+
+            t0 = time.monotonic()
+            vecs = encoder.passages(
+                [passage_text(t, x) for t, x in pairs],
+                progress=lambda d, n: progress(f"  encoded {d}/{n}") if d % 512 == 0 else None,
+            )
+            dix = DenseIndex(vecs.shape[1], encoder.name)
+            dix.add(list(corpus), vecs)
+            out["dense_index_seconds"] = round(time.monotonic() - t0, 1)
+            qvecs = dict(zip(queries, encoder.queries(list(queries.values())), strict=True))
+            names += ["e5", "xiake-hybrid"]
+        runs = {n: {} for n in names}
+        timings = dict.fromkeys(names, 0.0)
         scores = {}
-        timings = {"xiake": 0.0, "bm25-jieba": 0.0}
         for qid, text in queries.items():
             t0 = time.monotonic()
-            hits = ranker.rank(ours, a, text, limit=100)
+            words, grams = ranker.lexical_rankings(ours, a, text, params=params)
+            hits = ranker.fuse(words, grams, None, params)[:100]
             t1 = time.monotonic()
             bhits = ranker.baseline(base, plain, text, limit=100)
             t2 = time.monotonic()
             timings["xiake"] += t1 - t0
             timings["bm25-jieba"] += t2 - t1
             runs["xiake"][qid] = [k for k, _s in hits]
-            scores[qid] = hits
             runs["bm25-jieba"][qid] = [k for k, _s in bhits]
+            scores[qid] = hits
+            if dix is not None:
+                t3 = time.monotonic()
+                dhits = dix.search(qvecs[qid], 100)
+                t4 = time.monotonic()
+                hybrid = ranker.fuse(words, grams, dhits, params)[:100]
+                t5 = time.monotonic()
+                timings["e5"] += t4 - t3
+                timings["xiake-hybrid"] += (t1 - t0) + (t5 - t3)
+                runs["e5"][qid] = [k for k, _s in dhits]
+                runs["xiake-hybrid"][qid] = [k for k, _s in hybrid]
+                scores[qid] = hybrid
     out["systems"] = {
         name: {
             **metrics(run, qrels),
@@ -120,9 +200,12 @@ def evaluate(dataset, *, max_queries=None, run_file=None, progress=None) -> dict
         }
         for name, run in runs.items()
     }
+    if dense:
+        out["note"] = "e5/xiake-hybrid ms_per_query exclude query encoding (vectors cached)"
     if run_file:
+        tag = "xiake-hybrid" if dense else "xiake"
         with open(run_file, "w", encoding="utf-8") as fh:
             for qid, hits in scores.items():
                 for rank_, (did, score) in enumerate(hits, start=1):
-                    fh.write(f"{qid} Q0 {did} {rank_} {score:.6f} xiake\n")
+                    fh.write(f"{qid} Q0 {did} {rank_} {score:.6f} {tag}\n")
     return out

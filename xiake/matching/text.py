@@ -19,6 +19,7 @@ second retrieval channel, which is robust to segmentation differences.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -47,6 +48,28 @@ def _read_list(name: str) -> list[str]:
 
 
 @cache
+def _traditional_chars() -> frozenset[str]:
+    """Characters that t2s would change (keys of opencc's character table); empty without opencc."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - optional
+        return frozenset()
+    path = Path(opencc.__file__).with_name("dictionary") / "TSCharacters.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:  # pragma: no cover - a different packaging: convert every CJK text
+        return frozenset()
+    return frozenset(line.split("\t", 1)[0] for line in lines if line and "\t" in line)
+
+
+def _needs_t2s(text: str) -> bool:
+    chars = _traditional_chars()
+    if not chars:
+        return bool(_CJK.search(text))
+    return not chars.isdisjoint(text)
+
+
+@cache
 def _t2s():
     try:
         import opencc  # opencc-python-reimplemented: pure Python, dictionaries in the package
@@ -69,7 +92,9 @@ def normalize(text, *, simplify: bool = True) -> str:
     text = text[: MAX_CHARS * 2]
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)[:MAX_CHARS]
-    if simplify and _CJK.search(text):
+    # opencc-python-reimplemented is pure Python (~2 ms per abstract): only run it on text that
+    # holds at least one traditional character (≈ 1.5 % of the CSL abstracts)
+    if simplify and _needs_t2s(text):
         converter = _t2s()
         if converter is not None:
             text = converter.convert(text)
@@ -104,7 +129,11 @@ def split_keywords(value: str) -> list[str]:
 class Analyzer:
     """A jieba tokenizer with its own dictionary (the process-wide jieba stays untouched)."""
 
-    def __init__(self, extra_words=()):
+    def __init__(self, extra_words=(), *, hmm: bool = False):
+        # HMM off: unknown character runs are not guessed into new words (they stay as dictionary
+        # words or single characters, which the bigram channel covers). About 1.6× faster, and
+        # queries and documents segment the same way; measured in docs/matching.md.
+        self.hmm = hmm
         jieba.dt.initialize()  # load the stock dictionary once per process, then copy it
         self._jieba = jieba.Tokenizer()
         self._jieba.FREQ = dict(jieba.dt.FREQ)
@@ -117,6 +146,10 @@ class Analyzer:
                 self._jieba.add_word(word)
                 self.extra_words += 1
         self.stop = stop_words()
+        # stop words must come out of jieba whole to be dropped (without HMM, 我司 would be 我 + 司)
+        for word in self.stop:
+            if len(word) >= 2 and _CJK.search(word) and word not in self._jieba.FREQ:
+                self._jieba.add_word(word)
 
     def _segment(self, text: str) -> list[str]:
         out: list[str] = []
@@ -129,21 +162,25 @@ class Analyzer:
                     out.extend(p for p in re.split(r"[-./]", part) if len(p) >= 2)
                 continue
             for piece in _CJK_RUN.findall(part):
-                for word in self._jieba.cut(piece, HMM=True):
+                for word in self._jieba.cut(piece, HMM=self.hmm):
                     if len(word) == 2 and word.endswith("了"):
                         word = word[0]
                     out.append(word)
         return out
 
-    def tokens(self, text, *, keep_stop: bool = False) -> list[str]:
-        """Index tokens of ``text`` (already normalised or not; normalising twice is harmless)."""
-        words = self._segment(normalize(text))
+    def tokens(self, text, *, keep_stop: bool = False, normalized: bool = False) -> list[str]:
+        """Index tokens of ``text``; pass ``normalized=True`` when it already went through
+        :func:`normalize` (saves the second pass)."""
+        words = self._segment(text if normalized else normalize(text))
         if keep_stop:
             return [w for w in words if _HAS_WORD.search(w)]
         return [w for w in words if w not in self.stop and _HAS_WORD.search(w)]
 
-    def query_terms(self, text, *, synonyms: bool = True) -> dict[str, float]:
-        """Distinct query terms with weights: 1.0 for what was typed, 0.4 for synonyms."""
+    def query_terms(
+        self, text, *, synonyms: bool = True, synonym_weight: float = 0.4
+    ) -> dict[str, float]:
+        """Distinct query terms with weights: 1.0 for what was typed, ``synonym_weight`` for
+        synonyms."""
         weights: dict[str, float] = {}
         for w in self.tokens(text):
             weights[w] = 1.0
@@ -152,13 +189,13 @@ class Analyzer:
             for w in list(weights):
                 for s in table.get(w, ()):
                     for t in self.tokens(s):
-                        weights.setdefault(t, 0.4)
+                        weights.setdefault(t, synonym_weight)
         return weights
 
 
-def char_grams(text) -> list[str]:
+def char_grams(text, *, normalized: bool = False) -> list[str]:
     """Overlapping CJK character bigrams (single characters for one-character runs) and ASCII runs."""
-    text = normalize(text)
+    text = text if normalized else normalize(text)
     grams: list[str] = []
     for run in _CJK_RUN.findall(text):
         if len(run) == 1:
@@ -215,5 +252,30 @@ def reset_analyzer() -> None:
 
 @cache
 def plain_analyzer() -> Analyzer:
-    """jieba with its stock dictionary only (the evaluation baseline)."""
-    return Analyzer()
+    """jieba with its stock dictionary only, HMM on like ``jieba.lcut`` (the evaluation baseline)."""
+    return Analyzer(hmm=True)
+
+
+_pool_fn = None
+
+
+def _pool_call(item):
+    return _pool_fn(item)
+
+
+def parallel_map(fn, items: list, *, processes: int | None = None, chunksize: int = 64) -> list:
+    """``[fn(x) for x in items]`` over forked worker processes (jieba is pure Python: one core
+    each). ``fn`` and whatever it closes over (the analyzer) are inherited by fork, not pickled.
+    Small inputs, one process or no fork support run inline."""
+    import multiprocessing as mp
+
+    global _pool_fn
+    processes = processes or min(2, os.cpu_count() or 1)
+    if processes <= 1 or len(items) < 4 * chunksize or "fork" not in mp.get_all_start_methods():
+        return [fn(x) for x in items]
+    _pool_fn = fn
+    try:
+        with mp.get_context("fork").Pool(processes) as pool:
+            return pool.map(_pool_call, items, chunksize=chunksize)
+    finally:
+        _pool_fn = None
