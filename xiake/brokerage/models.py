@@ -298,3 +298,113 @@ class MatchOffer(models.Model):
     @property
     def target(self):
         return self.achievement if self.kind == self.Kind.ACHIEVEMENT else self.expert
+
+
+class Frequency(models.TextChoices):
+    INSTANT = "instant", _("At once")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+
+
+class Subscription(models.Model):
+    """A user's interest in an industry (GB/T 4754), a discipline (GB/T 13745) or a keyword.
+
+    New published achievements and demands that fit reach the user at once (``instant``, an
+    in-site notification) or in the daily/weekly digest (``xiake send_digests``). An industry or
+    discipline subscription also covers the terms below it.
+    """
+
+    class Kind(models.TextChoices):
+        INDUSTRY = "industry", _("industry")
+        DISCIPLINE = "discipline", _("discipline")
+        KEYWORD = "keyword", _("keyword")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    term = models.ForeignKey(
+        "taxonomy.Term",
+        verbose_name=_("term"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme__code__in": ("gbt4754", "gbt13745")},
+    )
+    keyword = models.CharField(_("keyword"), max_length=50, blank=True)
+    frequency = models.CharField(
+        _("frequency"), max_length=8, choices=Frequency.choices, default=Frequency.DAILY
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    policy = NotificationPolicy()  # a user's own, nobody else's
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["user_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "term"],
+                condition=Q(term__isnull=False),
+                name="brokerage_subscription_term_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "keyword"],
+                condition=Q(kind="keyword"),
+                name="brokerage_subscription_keyword_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="keyword", term__isnull=True) & ~Q(keyword=""))
+                | (~Q(kind="keyword") & Q(term__isnull=False, keyword="")),
+                name="brokerage_subscription_term_or_keyword",
+            ),
+        ]
+        indexes = [models.Index(fields=["frequency", "kind"], name="brokerage_sub_freq_idx")]
+
+    def __str__(self):
+        return self.keyword or str(self.term)
+
+    def clean(self):
+        super().clean()
+        self.keyword = (self.keyword or "").strip().lower()
+        scheme = {self.Kind.INDUSTRY: "gbt4754", self.Kind.DISCIPLINE: "gbt13745"}.get(self.kind)
+        if scheme:
+            if self.term is None or self.term.scheme.code != scheme:
+                raise ValidationError({"term": gettext("Choose a term of the right list.")})
+            self.keyword = ""
+        else:
+            self.term = None
+            if not self.keyword:
+                raise ValidationError({"keyword": gettext("Give a keyword.")})
+
+
+class Digest(models.Model):
+    """One digest sent (or found empty) for one user and period; ``key`` makes it once per day
+    (daily) or ISO week (weekly); ``until`` is where the next digest starts."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=8, choices=Frequency.choices)
+    key = models.CharField(_("event key"), max_length=60)
+    since = models.DateTimeField(_("since"))
+    until = models.DateTimeField(_("until"))
+    items = models.PositiveIntegerField(_("items"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+        ordering = ["-until", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="brokerage_digest_once")
+        ]
+
+    def __str__(self):
+        return self.key

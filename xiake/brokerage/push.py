@@ -125,7 +125,9 @@ def push_demand(demand) -> dict:
 
 def subscribers_for(achievement) -> set[int]:
     """Users subscribed to what ``achievement`` is about with the instant frequency."""
-    return set()
+    from xiake.brokerage.subscriptions import matching_subscribers
+
+    return matching_subscribers(achievement, "achievement", "instant")
 
 
 def push_achievement(achievement) -> dict:

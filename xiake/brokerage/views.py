@@ -1,20 +1,26 @@
 """Case moves and acceptance, the manager's board, notifications (list, unread count, mark read)."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from xiake.brokerage.models import (
     STAGE_MOVES,
+    Digest,
     DockingCase,
+    Frequency,
     MatchOffer,
     Notification,
     Stage,
+    Subscription,
     notify,
 )
 from xiake.brokerage.policies import provider_q
@@ -183,3 +189,86 @@ class OpenCaseView(LoginRequiredMixin, View):
 
 detail_section_providers.append(case_panel)
 detail_section_providers.append(offers_panel)
+
+
+class SubscriptionForm(forms.Form):
+    """Subscribe to an industry (sections and divisions), a discipline (level 1) or a keyword."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=Subscription.Kind.choices)
+    industry = forms.ChoiceField(label=gettext_lazy("industry"), required=False)
+    discipline = forms.ChoiceField(label=gettext_lazy("discipline"), required=False)
+    keyword = forms.CharField(label=gettext_lazy("keyword"), required=False, max_length=50)
+    frequency = forms.ChoiceField(label=gettext_lazy("frequency"), choices=Frequency.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from xiake.taxonomy.api import term_choices
+
+        blank = [("", "—")]
+        self.fields["industry"].choices = blank + [
+            c for level in (1, 2) for c in term_choices("gbt4754", level)
+        ]
+        self.fields["discipline"].choices = blank + term_choices("gbt13745", 1)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )
+
+    def subscription(self, user) -> Subscription:
+        from xiake.taxonomy.api import resolve
+
+        data = self.cleaned_data
+        kind = data["kind"]
+        term = None
+        if kind == Subscription.Kind.INDUSTRY and data["industry"]:
+            term = resolve("gbt4754", data["industry"])
+        elif kind == Subscription.Kind.DISCIPLINE and data["discipline"]:
+            term = resolve("gbt13745", data["discipline"])
+        sub = Subscription(
+            user=user, kind=kind, term=term, keyword=data["keyword"], frequency=data["frequency"]
+        )
+        sub.full_clean(validate_unique=False, validate_constraints=False)
+        return sub
+
+
+class SubscriptionsView(LoginRequiredMixin, View):
+    """The user's subscriptions: list, add (POST kind…), remove (POST delete=<id>)."""
+
+    def page(self, request, form, status=200):
+        return render(
+            request,
+            "brokerage/subscriptions.html",
+            {
+                "form": form,
+                "subscriptions": Subscription.objects.restrict(request.user, "view").select_related(
+                    "term"
+                ),
+                "digests": Digest.objects.filter(user=request.user)[:10],
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self.page(request, SubscriptionForm(initial={"frequency": Frequency.DAILY}))
+
+    def post(self, request):
+        if request.POST.get("delete", "").isdigit():
+            Subscription.objects.restrict(request.user, "delete").filter(
+                pk=int(request.POST["delete"])
+            ).delete()
+            return redirect("brokerage:subscriptions")
+        form = SubscriptionForm(request.POST)
+        if form.is_valid():
+            try:
+                sub = form.subscription(request.user)
+                with transaction.atomic():
+                    sub.save()
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except IntegrityError:
+                form.add_error(None, _("You already have this subscription."))
+            else:
+                messages.success(request, _("Subscribed to “%(s)s”.") % {"s": sub})
+                return redirect("brokerage:subscriptions")
+        return self.page(request, form, status=400)
