@@ -15,6 +15,16 @@ def pytest_configure(config):
     }
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # One process, one cache: nothing leaks between test runs through var/cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rolled-back tests leave cached answers behind; every test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from xiake.core import changelog  # noqa: F401  (connects the audit signal handlers)
+        from xiake.core import (
+            changelog,  # noqa: F401  (connects the audit signal handlers)
+            pagecache,
+        )
+
+        pagecache.connect()

@@ -135,7 +135,10 @@ class Resource:
 
 def register(resource_class):
     """Class decorator: make a resource known to the URL and API builders."""
+    from xiake.core import pagecache
+
     resource = resource_class()
+    pagecache.watch(resource.model)
     key = f"{resource.app_label}.{resource.model_name}"
     _registry[key] = resource
     resource_class.instance = resource

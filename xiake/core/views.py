@@ -13,10 +13,12 @@ from django.db import IntegrityError, models, transaction
 from django.forms import modelform_factory
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
-from xiake.core import exporter, importer
+from xiake.core import exporter, importer, pagecache
 from xiake.core.changelog import record_event
 from xiake.core.filtersets import unknown_params
 from xiake.core.forms import StyledFormMixin, style_form
@@ -49,6 +51,7 @@ class ResourceView(View):
 
 class ObjectListView(ResourceView):
     template_name = "core/object_list.html"
+    body_template = "core/object_list_body.html"
 
     def get(self, request):
         resource = self.resource
@@ -60,17 +63,23 @@ class ObjectListView(ResourceView):
                 {"message": _("Unknown filter parameter: %(p)s") % {"p": ", ".join(bad)}},
                 status=400,
             )
+        cache_key = None
+        if pagecache.cacheable(request):
+            cache_key = pagecache.response_key(resource.model, request, "html")
+            body = pagecache.get(cache_key)
+            if body is not None:
+                return self.page(request, body)
         filterset = resource.filterset_class(
             request.GET, queryset=resource.queryset(request.user), request=request
         )
         style_form(filterset.form, small=True)
         if not filterset.is_valid():
-            return render(
-                request,
-                self.template_name,
+            body = render_to_string(
+                self.body_template,
                 self.context(filterset=filterset, table=None, page_obj=None),
-                status=400,
+                request,
             )
+            return self.page(request, body, status=400)
         qs = filterset.qs
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
@@ -89,9 +98,8 @@ class ObjectListView(ResourceView):
             resource, page_obj.object_list, request.user, ordering=request.GET.get("ordering", "")
         )
         policy = resource.policy()
-        return render(
-            request,
-            self.template_name,
+        body = render_to_string(
+            self.body_template,
             self.context(
                 filterset=filterset,
                 table=table,
@@ -100,6 +108,16 @@ class ObjectListView(ResourceView):
                 can_import=policy.can_import(request.user),
                 page_sizes=PAGE_SIZES,
             ),
+            request,
+        )
+        if cache_key:
+            pagecache.put(cache_key, body)
+        return self.page(request, body)
+
+    def page(self, request, body, status=200):
+        """The list (cached for anonymous visitors) inside the per-request layout."""
+        return render(
+            request, self.template_name, self.context(body=mark_safe(body)), status=status
         )
 
 

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from xiake.core import pagecache
 from xiake.core.api.serializers import serializer_for
 from xiake.core.resources import registry
 from xiake.core.review import TRANSITIONS, TransitionError
@@ -20,6 +21,19 @@ class TransitionSerializer(serializers.Serializer):
 
 class ResourceViewSet(viewsets.ModelViewSet):
     resource = None
+
+    def list(self, request, *args, **kwargs):
+        """Anonymous list answers come from the page cache while the library is unchanged."""
+        key = None
+        if pagecache.cacheable(request):
+            key = pagecache.response_key(self.resource.model, request, "api")
+            data = pagecache.get(key)
+            if data is not None:
+                return Response(data)
+        response = super().list(request, *args, **kwargs)
+        if key and response.status_code == 200:
+            pagecache.put(key, response.data)
+        return response
 
     def get_queryset(self):
         fields = self.get_serializer_class().Meta.fields
