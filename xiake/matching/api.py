@@ -235,6 +235,15 @@ def _fallback(user, q, kinds, filters, limit) -> list[tuple[str, object, float]]
     return out[:limit]
 
 
+def _dense(eng, q, kinds, public_only, depth) -> list[tuple[str, float]]:
+    """The dense channel's candidates, or [] (no vectors yet, no encoder, encoder failure)."""
+    try:
+        return eng.dense_search(q, kinds=kinds, public_only=public_only, limit=max(100, depth))
+    except Exception:
+        logger.exception("dense channel failed; lexical ranking only")
+        return []
+
+
 def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noqa: A002
     """Records matching ``q`` that ``user`` may view, best first. Raises QueryError on bad input."""
     kinds = _kinds(type)
@@ -259,7 +268,13 @@ def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noq
     depth = min(500, limit * 5)
     try:
         hits = ranker.rank(
-            ix, analyzer(), q, kinds=kinds, public_only=_public_only(user), limit=depth
+            ix,
+            analyzer(),
+            q,
+            kinds=kinds,
+            public_only=_public_only(user),
+            limit=depth,
+            dense=_dense(eng, q, kinds, _public_only(user), depth),
         )
     except Exception:
         logger.exception("search failed; index marked for rebuild")
@@ -392,6 +407,11 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
         public_only=_public_only(user),
         limit=limit * 5,
         exclude=[f"{source_kind}:{obj.pk}"],
+        dense=[
+            (k, v)
+            for k, v in _dense(eng, q, kinds, _public_only(user), limit * 5 + 1)
+            if k != f"{source_kind}:{obj.pk}"
+        ],
     )
     rows = _fetch(user, hits, None)
     top = rows[0][2] if rows else 1.0

@@ -97,3 +97,11 @@ def to_document(kind: str, obj) -> dict:
         doc[field] = a.tokens(text)
     doc["grams"] = char_grams("\n".join(texts.values()))
     return doc
+
+
+def passage_text(kind: str, obj) -> str:
+    """What the dense encoder reads of a record: title, keywords, then body and indicators."""
+    texts = field_texts(kind, obj)
+    return "\n".join(
+        texts[f] for f in ("title", "keywords", "body", "indicators") if texts.get(f)
+    ).strip()

