@@ -128,6 +128,32 @@ class DockingCase(AuditedModel):
             self.save()
             self._skip_changelog = False
             record_change(self, "review", before=before, comment=f"{Stage(to).label}: {note}")
+            if to in (Stage.SIGNED, Stage.TERMINATED):
+                MatchLabel.record(self)
+        if to == Stage.SIGNED:
+            self.announce_signed()
+
+    def provider_org_ids(self) -> set[int]:
+        ids = set()
+        for link in ("achievements", "experts", "platforms"):
+            ids.update(getattr(self, link).values_list("owner_org_id", flat=True))
+        return ids
+
+    def announce_signed(self) -> None:
+        """Tell the providers' members that they can create the contract from the case."""
+        from django.conf import settings as conf
+        from django.utils import translation
+
+        from xiake.brokerage.push import members_of
+
+        with translation.override(conf.LANGUAGE_CODE):
+            notify_ids(
+                members_of(self.provider_org_ids()),
+                f"case:{self.pk}:signed",
+                gettext("Case “%(case)s” signed: create the technology contract from it")
+                % {"case": self.title},
+                url=self.get_absolute_url(),
+            )
 
 
 class NotificationQuerySet(RestrictedQuerySet):
@@ -408,3 +434,69 @@ class Digest(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class MatchLabel(models.Model):
+    """The outcome of a docking case as a relevance label for a (demand, record) pair.
+
+    ``matching`` exposes no function to take labels yet, so brokerage keeps them: one row per
+    case and linked achievement/expert/platform, positive when the case was signed, negative when
+    it ended (with the reason). An evaluation or a learned ranker reads them from here.
+    """
+
+    class Outcome(models.TextChoices):
+        SIGNED = "signed", _("Signed")
+        TERMINATED = "terminated", _("Terminated")
+
+    case = models.ForeignKey(
+        DockingCase, verbose_name=_("docking case"), on_delete=models.CASCADE, related_name="labels"
+    )
+    demand = models.ForeignKey(
+        "catalog.Demand",
+        verbose_name=_("demand"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=16)
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    relevant = models.BooleanField(_("relevant"))
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("match label")
+        verbose_name_plural = _("match labels")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "object_id"], name="brokerage_label_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.object_id} {self.outcome}"
+
+    @classmethod
+    def record(cls, case: DockingCase) -> int:
+        rows = [
+            cls(
+                case=case,
+                demand_id=case.demand_id,
+                kind=kind,
+                object_id=pk,
+                outcome=case.stage,
+                relevant=case.stage == Stage.SIGNED,
+                reason=case.end_reason,
+            )
+            for kind, link in (
+                ("achievement", "achievements"),
+                ("expert", "experts"),
+                ("platform", "platforms"),
+            )
+            for pk in getattr(case, link).values_list("pk", flat=True)
+        ]
+        cls.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)

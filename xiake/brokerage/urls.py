@@ -8,6 +8,7 @@ app_name = "brokerage"
 urlpatterns = [
     path("cases/board/", views.BoardView.as_view(), name="board"),
     path("cases/open/<int:demand_pk>/", views.OpenCaseView.as_view(), name="case_open"),
+    path("cases/<int:pk>/contract/", views.CaseContractView.as_view(), name="case_contract"),
     path("cases/<int:pk>/act/", views.CaseActionView.as_view(), name="case_act"),
     path("subscriptions/", views.SubscriptionsView.as_view(), name="subscriptions"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),

@@ -24,6 +24,7 @@ from xiake.brokerage.models import (
     notify,
 )
 from xiake.brokerage.policies import provider_q
+from xiake.contracts.models import ZERO
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau, organization_id_of, role_of
 from xiake.core.views import detail_section_providers
@@ -106,14 +107,28 @@ class NotificationListView(LoginRequiredMixin, View):
 def case_panel(request, resource, obj):
     if not isinstance(obj, DockingCase):
         return None
+    from xiake.contracts.models import TechContract
+    from xiake.taxonomy.api import term_choices
+
+    sides = _sides(request.user, obj)
+    offer_contract = (
+        obj.stage == Stage.SIGNED
+        and "provider" in sides
+        and TechContract.policy.can_create(request.user)
+    )
     return render_to_string(
         "brokerage/panel.html",
         {
             "object": obj,
+            "offer_contract": offer_contract,
+            "categories": term_choices("contract_type", 1) if offer_contract else [],
+            "contracts": TechContract.objects.restrict(request.user, "view").filter(
+                docking_case=obj
+            ),
             "moves": [Stage(s) for s in STAGE_MOVES.get(obj.stage, ())]
             if DockingCase.policy.can(request.user, obj, "change")
             else [],
-            "sides": _sides(request.user, obj),
+            "sides": sides,
         },
         request=request,
     )
@@ -272,3 +287,69 @@ class SubscriptionsView(LoginRequiredMixin, View):
                 messages.success(request, _("Subscribed to “%(s)s”.") % {"s": sub})
                 return redirect("brokerage:subscriptions")
         return self.page(request, form, status=400)
+
+
+# JJ-001 party-type codes by organisation type, as the contract demo data uses them; other types
+# are left for the seller to choose (the pre-check asks for them).
+PARTY_TYPES = {"university": "022", "nri": "021", "enterprise": "100"}
+
+
+class CaseContractView(LoginRequiredMixin, View):
+    """POST category=<contract_type code>: a provider of a signed case creates the draft contract
+    (seller = the provider, buyer = the enterprise, linked to the case), then completes it."""
+
+    def post(self, request, pk):
+        from django.db.models import Q
+
+        from xiake.contracts.models import TechContract
+        from xiake.taxonomy.api import resolve
+
+        case = get_object_or_404(DockingCase.objects.restrict(request.user, "view"), pk=pk)
+        org_id = organization_id_of(request.user)
+        if "provider" not in _sides(request.user, case) or case.stage != Stage.SIGNED:
+            raise PermissionDenied
+        if not TechContract.policy.can_create(request.user):
+            raise PermissionDenied
+        existing = TechContract.objects.filter(docking_case=case, owner_org_id=org_id).first()
+        if existing is not None:
+            return redirect(existing.get_absolute_url())
+        category = resolve("contract_type", request.POST.get("category", ""))
+        if category is None or category.level != 1:
+            messages.error(request, _("Choose the contract category."))
+            return redirect(case.get_absolute_url())
+        seller = request.user.organization
+        buyer = case.enterprise
+        linked = case.achievements.filter(owner_org_id=org_id).first()
+        subject = "；".join(
+            str(x)
+            for x in (
+                case.demand.description[:300] if case.demand_id else "",
+                _("Achievement: %(a)s") % {"a": linked} if linked else "",
+            )
+            if x
+        )
+        contract = TechContract(
+            title=case.title,
+            category=category,
+            owner_org=seller,
+            buyer_org=buyer,
+            seller_party_type=resolve("party_type", PARTY_TYPES.get(seller.org_type, "")),
+            seller_region=seller.region_code or "",
+            buyer_party_type=resolve("party_type", PARTY_TYPES.get(buyer.org_type, "")),
+            buyer_region=buyer.region_code or "",
+            subject=subject,
+            ip_type=linked.ip_type if linked else None,
+            ip_numbers=(linked.ip_numbers or "")[:500] if linked else "",
+            total_amount=ZERO,
+            docking_case=case,
+            created_by=request.user,
+        )
+        n = 1
+        while TechContract.objects.filter(Q(owner_org=seller) & Q(title=contract.title)).exists():
+            n += 1
+            contract.title = f"{case.title}（{n}）"[:200]
+        contract.save()
+        messages.success(
+            request, _("Draft contract created from the case: complete it and run the pre-check.")
+        )
+        return redirect("contracts:techcontract_edit", contract.pk)

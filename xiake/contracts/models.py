@@ -222,6 +222,16 @@ class TechContract(AuditedModel):
         _("technology transaction value (yuan)"), default=ZERO, editable=False, **MONEY
     )
     disputed = models.BooleanField(_("disputed"), default=False)
+    docking_case = models.ForeignKey(
+        "brokerage.DockingCase",
+        verbose_name=_("docking case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="contracts",
+        help_text=_("The docking case the contract came from (set when created from the case)."),
+    )
     signed_online = models.BooleanField(_("signed on the platform"), default=False)
 
     status = models.CharField(

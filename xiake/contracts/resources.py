@@ -77,6 +77,7 @@ class TechContractResource(Resource):
         "registration_no",
         "registered_on",
         "last_comment",
+        "docking_case",
     )
     api_fields = ("id", *detail_fields, "version", "rule_set", "submitted_at")
     import_fields = form_fields
