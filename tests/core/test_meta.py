@@ -6,6 +6,7 @@ from tests.catalog import test_resources
 from tests.contracts import test_resources as contract_resources
 from tests.institutions import test_resources as institution_resources
 from tests.liaison import (
+    test_compilation,
     test_consultations,
     test_docking,
     test_events,
@@ -22,6 +23,7 @@ CONTRACT_MODULES = [
     test_events,
     test_consultations,
     test_finance,
+    test_compilation,
     institution_resources,
     contract_resources,
     brokerage_cases,

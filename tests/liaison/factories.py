@@ -250,3 +250,11 @@ def make_investmentshare(org=None, investment=None, investor=None, **kwargs):
     defaults = dict(amount=Decimal("400.00"), is_lead=True, note=f"领投{next(_seq)}")
     defaults.update(kwargs)
     return InvestmentShare.objects.create(investment=investment, investor=investor, **defaults)
+
+
+def make_compilationjob(org, **kwargs):
+    from xiake.liaison.models import CompilationJob
+
+    defaults = dict(title=f"科技成果汇编第{next(_seq)}辑")
+    defaults.update(kwargs)
+    return CompilationJob.objects.create(owner_org=org, **defaults)

@@ -98,6 +98,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Roadshow sessions"), "liaison:roadshowsession_list", "easel", MEMBERS),
             MenuItem(_("Fund alliance"), "liaison:investor_list", "bank", MEMBERS),
             MenuItem(_("Investments"), "liaison:investment_list", "graph-up-arrow", MEMBERS),
+            MenuItem(_("Achievement compilations"), "liaison:compilationjob_list", "book", MEMBERS),
         ),
     ),
     MenuGroup(

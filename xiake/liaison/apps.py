@@ -34,4 +34,5 @@ MENU_LABELS = (
     _("Roadshow sessions"),
     _("Fund alliance"),
     _("Investments"),
+    _("Achievement compilations"),
 )

@@ -200,3 +200,25 @@ class InvestmentPolicy(ConcernedReadPolicy):
 
 class InvestmentSharePolicy(ConcernedReadPolicy):
     concerned_fields = ("investment__owner_org", "investment__shares__investor__owner_org")
+
+
+class CompilationPolicy(OwnedRecordPolicy):
+    """A compilation is seen and downloaded by the organisation that asked for it (or the person,
+    when they belong to none) and the bureau; every member may ask for one."""
+
+    create_roles = ALL_MEMBER_ROLES
+    public_filter = Q(pk__in=[])
+
+    def _mine(self, user) -> Q:
+        cond = self.own_filter(user)
+        if getattr(user, "is_authenticated", False):
+            cond |= Q(created_by_id=user.pk)
+        return cond
+
+    def scope_view(self, qs, user):
+        return qs.filter(self._mine(user))
+
+    def scope_change(self, qs, user):
+        return qs.filter(self._mine(user))
+
+    scope_delete = scope_change

@@ -374,3 +374,33 @@ class InvestmentShareResource(Resource):
     form_fields = ("investment", "investor", "amount", "is_lead", "note")
     natural_key = ("investment", "investor")
     url_prefix = "investment-shares/"
+
+
+@register
+class CompilationJobResource(Resource):
+    model = m.CompilationJob
+    api_name = "compilations"
+    icon = "bi-book"
+    list_columns = ("title", "university", "field", "status", "progress", "created_at")
+    ordering_fields = ("created_at", "title")
+    filter_fields = ("status", "university", "field")
+    search_fields = ("title",)
+    form_fields = (
+        "title",
+        "owner_org",
+        "university",
+        "field",
+        "period_from",
+        "period_to",
+        "include_demands",
+    )
+    detail_fields = (
+        *form_fields,
+        "status",
+        "progress",
+        "achievement_count",
+        "demand_count",
+        "finished_at",
+    )
+    api_fields = ("id", *detail_fields)
+    url_prefix = "compilations/"

@@ -19,6 +19,16 @@ urlpatterns = [
         "registrations/<int:pk>/qr.svg", views.RegistrationQRView.as_view(), name="registration_qr"
     ),
     path(
+        "compilations/<int:pk>/build-status/",
+        views.CompilationStatusView.as_view(),
+        name="compilation_status",
+    ),
+    path(
+        "compilations/<int:pk>/download/<str:fmt>/",
+        views.CompilationDownloadView.as_view(),
+        name="compilation_download",
+    ),
+    path(
         "registrations/<int:pk>/feedback/",
         views.FeedbackView.as_view(),
         name="registration_feedback",
@@ -29,6 +39,7 @@ _custom_detail = {
     "jointmeeting_detail": (views.MeetingDetailView, models.JointMeeting),
     "event_detail": (views.EventDetailView, models.Event),
     "consultation_detail": (views.ConsultationDetailView, models.Consultation),
+    "compilationjob_detail": (views.CompilationDetailView, models.CompilationJob),
 }
 for pattern in resource_urls("liaison"):
     if pattern.name in _custom_detail:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,14 @@ from xiake.core.changelog import record_event
 from xiake.core.models import ChangeAction
 from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
 from xiake.core.views import ObjectDetailView
-from xiake.liaison.models import Consultation, Decision, Event, Registration, Task
+from xiake.liaison.models import (
+    CompilationJob,
+    Consultation,
+    Decision,
+    Event,
+    Registration,
+    Task,
+)
 from xiake.liaison.models.docking import coverage
 from xiake.liaison.models.events import EventFull, enterprises_served
 
@@ -311,3 +318,48 @@ def act(c, user, data):
         c.close(user, _int(rating, 0, 0, 99) if rating not in (None, "") else None)
     else:
         raise ValidationError(_("Unknown action."))
+
+
+# -- compilations ----------------------------------------------------------------------------------
+
+
+class CompilationDetailView(ObjectDetailView):
+    """The job's page: its scope, and a status block the page polls (htmx) while it builds."""
+
+    template_name = "liaison/compilation_detail.html"
+
+
+class CompilationStatusView(LoginRequiredMixin, View):
+    """The status block alone, for htmx polling; it stops polling once the build is over."""
+
+    def get(self, request, pk):
+        job = get_object_or_404(CompilationJob.objects.restrict(request.user, "view"), pk=pk)
+        return render(request, "liaison/_compilation_status.html", {"job": job})
+
+
+class CompilationDownloadView(LoginRequiredMixin, View):
+    """The PDF or DOCX of a finished compilation the user may see (404 otherwise)."""
+
+    TYPES = {
+        "pdf": ("pdf_file", "application/pdf"),
+        "docx": (
+            "docx_file",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    }
+
+    def get(self, request, pk, fmt):
+        job = get_object_or_404(CompilationJob.objects.restrict(request.user, "view"), pk=pk)
+        if fmt not in self.TYPES:
+            raise Http404
+        field, content_type = self.TYPES[fmt]
+        stored = getattr(job, field)
+        if job.status != CompilationJob.Status.DONE or not stored:
+            raise Http404
+        record_event(ChangeAction.EXPORT, comment=f"compilation {fmt}", obj=job)
+        return FileResponse(
+            stored.open("rb"),
+            as_attachment=True,
+            filename=f"{job.title}.{fmt}",
+            content_type=content_type,
+        )

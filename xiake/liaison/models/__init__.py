@@ -1,5 +1,6 @@
 """Models of the liaison app, one module per sub-domain."""
 
+from xiake.liaison.models.compilation import CompilationJob  # noqa: F401
 from xiake.liaison.models.consultations import (  # noqa: F401
     Consultation,
     Holiday,
