@@ -500,3 +500,35 @@ class MatchLabel(models.Model):
         ]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
         return len(rows)
+
+
+class ReminderRule(models.Model):
+    """A reminder threshold as data: days a case may sit in a stage (calendar days), or working
+    days before a registration deadline from which the registrar is reminded. A missing row
+    falls back to :data:`REMINDER_DEFAULTS` (the values shipped by migration)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    days = models.PositiveSmallIntegerField(_("days"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code}: {self.days}"
+
+    @classmethod
+    def thresholds(cls) -> dict[str, int]:
+        return {**REMINDER_DEFAULTS, **dict(cls.objects.values_list("code", "days"))}
+
+
+# code → days. ``stage_<stage>``: calendar days in that stage before the manager is reminded;
+# ``deadline_approaching``: working days before a registration deadline.
+REMINDER_DEFAULTS = {
+    "stage_intent": 7,
+    "stage_contact": 14,
+    "stage_negotiation": 30,
+    "deadline_approaching": 3,
+}

@@ -72,15 +72,15 @@ def _message(n: Notification) -> EmailMessage:
 
 
 @task()
-def send_emails(key: str) -> dict:
-    """Send the e-mail copy of every pending notification of ``key``; failures are recorded on
-    the notification (``email_status`` failed, ``email_error``), the in-site row stays."""
+def send_emails(key: str = "") -> dict:
+    """Send the e-mail copy of every pending notification of ``key`` (all pending ones when
+    empty); failures are recorded on the notification (``email_status`` failed,
+    ``email_error``), the in-site row stays."""
     sent = failed = 0
-    pending = list(
-        Notification.objects.filter(key=key, email_status=EmailStatus.PENDING).values_list(
-            "pk", flat=True
-        )
-    )
+    qs = Notification.objects.filter(email_status=EmailStatus.PENDING)
+    if key:
+        qs = qs.filter(key=key)
+    pending = list(qs.values_list("pk", flat=True))
     if not pending:
         return {"sent": 0, "failed": 0}
     try:
