@@ -6,6 +6,7 @@ from xiake.core.urls import resource_urls
 
 app_name = "brokerage"
 urlpatterns = [
+    path("cases/funnel/", views.FunnelView.as_view(), name="funnel"),
     path("cases/board/", views.BoardView.as_view(), name="board"),
     path("cases/open/<int:demand_pk>/", views.OpenCaseView.as_view(), name="case_open"),
     path("cases/<int:pk>/contract/", views.CaseContractView.as_view(), name="case_contract"),

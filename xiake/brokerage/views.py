@@ -353,3 +353,32 @@ class CaseContractView(LoginRequiredMixin, View):
             request, _("Draft contract created from the case: complete it and run the pre-check.")
         )
         return redirect("contracts:techcontract_edit", contract.pk)
+
+
+class FunnelView(LoginRequiredMixin, View):
+    """Published demand → matched → case → signed contract, by period; ``export=xlsx``."""
+
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from xiake.brokerage import funnel
+        from xiake.core.changelog import record_event
+        from xiake.core.models import ChangeAction
+
+        period = request.GET.get("period", "year")
+        if period not in funnel.PERIODS:
+            return render(request, "400.html", {"message": _("Unknown period.")}, status=400)
+        rows, total = funnel.funnel(request.user, period)
+        if request.GET.get("export") == "xlsx":
+            record_event(ChangeAction.EXPORT, comment=f"conversion funnel {period}")
+            response = HttpResponse(
+                funnel.to_xlsx(rows, total, period),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = 'attachment; filename="conversion-funnel.xlsx"'
+            return response
+        return render(
+            request,
+            "brokerage/funnel.html",
+            {"rows": rows, "total": total, "period": period},
+        )

@@ -29,6 +29,7 @@ DIMENSIONS = {
     "field": _("Technical field"),
     "party_type": _("Seller party type"),
     "buyer_region": _("Buyer region"),
+    "university": _("Selling university"),
     "channel": _("Registered / online"),
 }
 
@@ -107,6 +108,8 @@ def grouped(qs, dimension: str) -> list[Row]:
         label = lambda r: str(  # noqa: E731
             _("Local") if r["buyer_org__is_local"] else _("Outside the district")
         )
+    elif dimension == "university":
+        return by_university(qs)
     elif dimension == "channel":
         return [
             Row(str(SCOPES[k][0]), **{n: v for n, v in _agg(qs.filter(SCOPES[k][1])).items()})
@@ -120,6 +123,31 @@ def grouped(qs, dimension: str) -> list[Row]:
         tech=Sum("tech_amount", default=ZERO),
     )
     return [Row(label(r), r["count"], r["total"], r["tech"]) for r in data]
+
+
+def by_university(qs) -> list[Row]:
+    """One row per selling university (by name), then one row for every other seller, so that the
+    rows add up to the same totals as the other breakdowns."""
+    data = (
+        qs.values("owner_org__org_type", "owner_org__name")
+        .annotate(
+            count=Count("id"),
+            total=Sum("total_amount", default=ZERO),
+            tech=Sum("tech_amount", default=ZERO),
+        )
+        .order_by("owner_org__name")
+    )
+    rows, other = [], Row(str(_("Other sellers")), 0, ZERO, ZERO)
+    for r in data:
+        row = Row(r["owner_org__name"], r["count"], r["total"], r["tech"])  # quantised
+        if r["owner_org__org_type"] == "university":
+            rows.append(row)
+        else:
+            other = Row(
+                other.key, other.count + row.count, other.total + row.total, other.tech + row.tech
+            )
+    rows.sort(key=lambda r: (-r.total, r.key))
+    return [*rows, other] if other.count else rows
 
 
 def to_xlsx(title: str, sections: list[tuple[str, list[Row]]]) -> bytes:

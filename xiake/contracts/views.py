@@ -149,7 +149,7 @@ class StatisticsView(LoginRequiredMixin, View):
             (stats.DIMENSIONS[period], stats.grouped(qs, period)),
             *(
                 (stats.DIMENSIONS[d], stats.grouped(qs, d))
-                for d in ("category", "field", "party_type", "buyer_region")
+                for d in ("category", "field", "party_type", "buyer_region", "university")
             ),
             (
                 stats.DIMENSIONS["channel"],
