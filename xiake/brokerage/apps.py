@@ -8,13 +8,15 @@ class BrokerageConfig(AppConfig):
     verbose_name = _("Docking cases")
 
     def ready(self):
-        from xiake.brokerage import resources, signals  # noqa: F401  (pages, API)
+        from xiake.brokerage import demo, resources, signals  # noqa: F401  (pages, API)
         from xiake.brokerage.policies import case_contact_grant
         from xiake.core.policies import contact_grant_providers
+        from xiake.demo.extensions import DemoStep, register
 
         if case_contact_grant not in contact_grant_providers:
             contact_grant_providers.append(case_contact_grant)
         signals.connect()
+        register(DemoStep("brokerage", generate=demo.generate, flush=demo.flush))
 
 
 MENU_LABELS = (_("Docking cases"), _("Case board"), _("Notifications"))
