@@ -85,3 +85,15 @@ def test_domain_dictionary_comes_from_taxonomies_and_keywords():
 
     words = domain_words()
     assert len(words) > 100  # built-in taxonomies are loaded by migrate
+
+
+def test_parallel_tokenisation_equals_inline(a):
+    from xiake.matching.text import parallel_map
+
+    texts = [f"第{i}号双相不锈钢焊接接头耐点蚀，Fe3O4纳米颗粒{i}" for i in range(200)]
+    assert parallel_map(a.tokens, texts, chunksize=8, processes=2) == [a.tokens(t) for t in texts]
+
+
+def test_traditional_conversion_is_skipped_only_for_simplified_text():
+    assert normalize("頭髮與發展") == "头发与发展"
+    assert normalize("头发与发展") == "头发与发展"

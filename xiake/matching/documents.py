@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.apps import apps
 
 from xiake.core.review import ReviewStatus
 from xiake.matching.feed import KINDS
-from xiake.matching.text import analyzer, char_grams
+from xiake.matching.text import analyzer, char_grams, normalize, parallel_map
 
 # kind → field → model attributes joined into that field's text.
 FIELD_SOURCES = {
@@ -89,14 +91,32 @@ def is_public(obj) -> bool:
     )
 
 
-def to_document(kind: str, obj) -> dict:
-    texts = field_texts(kind, obj)
+def tokenise(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Field → tokens, plus the bigram field; each text is normalised once (pure: runs in
+    worker processes during a rebuild)."""
     a = analyzer()
-    doc = {"key": f"{kind}:{obj.pk}", "kind": kind, "pk": obj.pk, "public": is_public(obj)}
-    for field, text in texts.items():
-        doc[field] = a.tokens(text)
-    doc["grams"] = char_grams("\n".join(texts.values()))
-    return doc
+    norm = {field: normalize(text) for field, text in texts.items()}
+    out = {field: a.tokens(text, normalized=True) for field, text in norm.items()}
+    out["grams"] = char_grams("\n".join(norm.values()), normalized=True)
+    return out
+
+
+def head(kind: str, obj) -> dict:
+    return {"key": f"{kind}:{obj.pk}", "kind": kind, "pk": obj.pk, "public": is_public(obj)}
+
+
+def to_document(kind: str, obj) -> dict:
+    return {**head(kind, obj), **tokenise(field_texts(kind, obj))}
+
+
+def to_documents(pairs: list[tuple[str, object]]) -> list[dict]:
+    """Many records at once: texts read here, tokens made in 2 processes (``parallel_map``)."""
+    texts = [field_texts(kind, obj) for kind, obj in pairs]
+    analyzer()  # build the dictionary before forking so the workers inherit it
+    # fork only from the main thread (commands); a rebuild thread inside a server stays inline
+    inline = threading.current_thread() is not threading.main_thread()
+    tokens = parallel_map(tokenise, texts, chunksize=32, processes=1 if inline else None)
+    return [{**head(k, o), **t} for (k, o), t in zip(pairs, tokens, strict=True)]
 
 
 def passage_text(kind: str, obj) -> str:

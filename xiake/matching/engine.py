@@ -43,7 +43,7 @@ from xiake.matching.models import IndexChange
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 2000
 
 
 def index_dir() -> Path:
@@ -139,16 +139,16 @@ class Engine:
             counts[kind] = 0
             batch = []
             for obj in documents.queryset(kind).order_by("pk").iterator(chunk_size=BATCH):
-                batch.append(documents.to_document(kind, obj))
+                batch.append((kind, obj))
                 if len(batch) >= BATCH:
-                    ix.write(batch)
+                    ix.write(documents.to_documents(batch))
                     done += len(batch)
                     counts[kind] += len(batch)
                     batch = []
                     if progress:
                         progress(done, total)
             if batch:
-                ix.write(batch)
+                ix.write(documents.to_documents(batch))
                 done += len(batch)
                 counts[kind] += len(batch)
             if progress:
