@@ -105,7 +105,7 @@ def test_an_enterprise_registers_for_an_event_and_checks_in(page, users, orgs):
     reg.refresh_from_db()
     assert reg.checked_in_at is not None
     assert (
-        reg.checked_in_at.strftime("%Y-%m-%d")
+        timezone.localtime(reg.checked_in_at).strftime("%Y-%m-%d")
         in page.locator("[data-testid=checkin-state]").inner_text()
     )
     logout(page)

@@ -11,6 +11,7 @@ from tests.liaison import (
     test_docking,
     test_events,
     test_finance,
+    test_funding,
     test_meetings,
 )
 from xiake.core.resources import registry
@@ -24,6 +25,7 @@ CONTRACT_MODULES = [
     test_consultations,
     test_finance,
     test_compilation,
+    test_funding,
     institution_resources,
     contract_resources,
     brokerage_cases,

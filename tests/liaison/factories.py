@@ -258,3 +258,80 @@ def make_compilationjob(org, **kwargs):
     defaults = dict(title=f"科技成果汇编第{next(_seq)}辑")
     defaults.update(kwargs)
     return CompilationJob.objects.create(owner_org=org, **defaults)
+
+
+# -- funding and eligibility -----------------------------------------------------------------------
+
+
+def make_fundingprogramme(org=None, **kwargs):
+    from xiake.liaison.models import FundingProgramme
+
+    defaults = dict(
+        name=f"省产学研合作项目{next(_seq)}",
+        issuer="江苏省科学技术厅",
+        max_grant=Decimal("100"),
+        requires_partner=True,
+    )
+    defaults.update(kwargs)
+    return FundingProgramme.objects.create(**defaults)
+
+
+def make_fundingcall(org=None, programme=None, **kwargs):
+    from xiake.liaison.models import FundingCall
+
+    today = timezone.localdate()
+    defaults = dict(
+        title=f"2026年度省产学研合作项目申报通知{next(_seq)}",
+        year=today.year,
+        opens_on=today - dt.timedelta(days=10),
+        closes_on=today + dt.timedelta(days=20),
+        budget=Decimal("2000"),
+    )
+    defaults.update(kwargs)
+    return FundingCall.objects.create(programme=programme or make_fundingprogramme(), **defaults)
+
+
+def make_fundingapplication(org, call=None, **kwargs):
+    from xiake.liaison.models import FundingApplication
+
+    defaults = dict(
+        project_title=f"高性能焊材联合攻关{next(_seq)}",
+        amount_requested=Decimal("80"),
+        summary="与高校联合开发耐海水腐蚀焊材。",
+    )
+    defaults.update(kwargs)
+    return FundingApplication.objects.create(
+        owner_org=org, call=call or make_fundingcall(), **defaults
+    )
+
+
+def make_enterpriseprofile(org, **kwargs):
+    from xiake.liaison.models import EnterpriseProfile
+
+    defaults = dict(
+        year=2025,
+        is_high_tech=True,
+        employees=120,
+        rd_staff=30,
+        revenue=Decimal("8000"),
+        rd_spend=Decimal("520"),
+        invention_patents=6,
+    )
+    defaults.update(kwargs)
+    return EnterpriseProfile.objects.create(owner_org=org, **defaults)
+
+
+def make_eligibilityrule(org=None, **kwargs):
+    from xiake.liaison.models import EligibilityRule
+
+    if "programme" not in kwargs and "policy_document" not in kwargs:
+        kwargs["policy_document"] = make_policydocument()
+    defaults = dict(
+        name=f"上年研发费用不低于100万元{next(_seq)}",
+        attribute="rd_spend",
+        operator="ge",
+        value=Decimal("100"),
+        hint="加大研发投入，规范研发费用辅助账。",
+    )
+    defaults.update(kwargs)
+    return EligibilityRule.objects.create(**defaults)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.base import api_for, client_for
+from xiake.accounts.models import Organization
 from xiake.demo import extensions
 from xiake.demo import orgs as orgs_mod
 from xiake.demo.accounts import create_accounts
@@ -218,6 +219,25 @@ def test_tech_finance_records_hang_together(demo):
     assert seen and all(r["need"] in set(mine.values_list("pk", flat=True)) for r in seen)
 
 
+def test_funding_programmes_applications_and_eligibility(demo):
+    from xiake.liaison.models.funding import eligibility_hints
+
+    assert m.FundingProgramme.objects.filter(is_demo=True).count() == 2
+    calls = m.FundingCall.objects.filter(is_demo=True)
+    assert any(c.is_open for c in calls) and not all(c.is_open for c in calls)
+    states = set(m.FundingApplication.objects.values_list("status", flat=True))
+    assert states == {s for s, _ in m.FundingApplication.Status.choices}
+    for app in m.FundingApplication.objects.select_related("call__programme"):
+        assert app.amount_requested <= app.call.programme.max_grant
+        assert bool(app.partner_university_id) == app.call.programme.requires_partner
+    user = demo["users"]["enterprise"]
+    profile = m.EnterpriseProfile.objects.get(owner_org=user.organization)
+    hints = eligibility_hints(profile)
+    assert len(hints) >= 5
+    page = client_for(user).get(profile.get_absolute_url())
+    assert page.status_code == 200 and "江苏省产学研合作项目" in page.content.decode()
+
+
 def test_flush_deletes_the_liaison_demo_rows(demo):
     with transaction.atomic():
         out = liaison_demo.flush()
@@ -231,8 +251,25 @@ def test_flush_deletes_the_liaison_demo_rows(demo):
             m.Investment,
             m.RoadshowSession,
             m.Investor,
+            m.FundingApplication,
+            m.FundingProgramme,
+            m.EnterpriseProfile,
         ):
             assert not model.objects.filter(is_demo=True).exists()
+        transaction.set_rollback(True)
+
+
+def test_flush_takes_demo_compilations_and_unhooks_real_ones(demo):
+    world = demo["world"]
+    uni = world.university_records[world.universities[0].pk]
+    with transaction.atomic():
+        theirs = m.CompilationJob.objects.create(title="演示单位的汇编", owner_org=world.bureau)
+        real_org = Organization.objects.create(name="真实单位", org_type="government")
+        ours = m.CompilationJob.objects.create(title="真实汇编", owner_org=real_org, university=uni)
+        liaison_demo.flush()
+        assert not m.CompilationJob.objects.filter(pk=theirs.pk).exists()
+        ours.refresh_from_db()
+        assert ours.university is None
         transaction.set_rollback(True)
 
 

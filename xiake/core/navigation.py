@@ -99,6 +99,16 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Fund alliance"), "liaison:investor_list", "bank", MEMBERS),
             MenuItem(_("Investments"), "liaison:investment_list", "graph-up-arrow", MEMBERS),
             MenuItem(_("Achievement compilations"), "liaison:compilationjob_list", "book", MEMBERS),
+            MenuItem(_("Funding calls"), "liaison:fundingcall_list", "megaphone", EVERYONE),
+            MenuItem(
+                _("Funding applications"),
+                "liaison:fundingapplication_list",
+                "file-earmark-text",
+                MEMBERS,
+            ),
+            MenuItem(
+                _("Eligibility hints"), "liaison:enterpriseprofile_list", "building-check", MEMBERS
+            ),
         ),
     ),
     MenuGroup(

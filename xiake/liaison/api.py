@@ -9,9 +9,17 @@ from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
 from xiake.core.roles import Role, is_bureau, role_of
-from xiake.liaison.models import Consultation, Event, Registration, Task
+from xiake.liaison.models import (
+    Consultation,
+    EnterpriseProfile,
+    Event,
+    FundingApplication,
+    Registration,
+    Task,
+)
 from xiake.liaison.models.docking import coverage
 from xiake.liaison.models.events import EventFull, enterprises_served
+from xiake.liaison.models.funding import eligibility_hints
 from xiake.liaison.views import _date, _int, act, may_check_in, my_registration, register_for
 
 
@@ -125,7 +133,56 @@ def consultation_act_api(request, pk):
     return Response({"id": c.pk, "status": c.status, "due_on": c.due_on})
 
 
+@api_view(["POST"])
+def application_act_api(request, pk):
+    """submit (applicant) · accept, return, approve (amount), reject (bureau; comment); 409 if not."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    app = get_object_or_404(FundingApplication.objects.restrict(request.user, "view"), pk=pk)
+    try:
+        app.act(
+            request.user,
+            request.data.get("action", ""),
+            request.data.get("comment", ""),
+            request.data.get("amount"),
+        )
+    except DjangoValidationError as exc:
+        return Response({"detail": " ".join(exc.messages)}, status=409)
+    return Response({"id": app.pk, "status": app.status, "amount_granted": app.amount_granted})
+
+
+@api_view(["GET"])
+def eligibility_api(request, pk):
+    """The policies and programmes an enterprise profile fits, rule by rule."""
+    profile = get_object_or_404(EnterpriseProfile.objects.restrict(request.user, "view"), pk=pk)
+    return Response(
+        {
+            "profile": profile.pk,
+            "results": [
+                {
+                    "target": str(h["target"]),
+                    "kind": h["target"]._meta.model_name,
+                    "id": h["target"].pk,
+                    "fits": h["fits"],
+                    "checks": [
+                        {
+                            "rule": c["rule"].name,
+                            "met": c["met"],
+                            "actual": c["actual"],
+                            "hint": "" if c["met"] else c["rule"].hint,
+                        }
+                        for c in h["checks"]
+                    ],
+                }
+                for h in eligibility_hints(profile)
+            ],
+        }
+    )
+
+
 urlpatterns = [
+    path("applications/<int:pk>/act/", application_act_api, name="api-liaison-application-act"),
+    path("profiles/<int:pk>/eligibility/", eligibility_api, name="api-liaison-eligibility"),
     path("consultations/<int:pk>/act/", consultation_act_api, name="api-liaison-consultation-act"),
     path("events/<int:pk>/register/", register_api, name="api-liaison-register"),
     path("checkin/<uuid:token>/", checkin_api, name="api-liaison-checkin"),

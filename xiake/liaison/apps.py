@@ -35,4 +35,7 @@ MENU_LABELS = (
     _("Fund alliance"),
     _("Investments"),
     _("Achievement compilations"),
+    _("Funding calls"),
+    _("Funding applications"),
+    _("Eligibility hints"),
 )

@@ -373,6 +373,7 @@ class Generator:
         self.consultations()
         self.events()
         self.finance()
+        self.funding()
         return self.counts
 
     # -- calendar ---------------------------------------------------------------------------------
@@ -1165,6 +1166,182 @@ class Generator:
             }
         )
 
+    # -- funding programmes and eligibility -------------------------------------------------------
+    def funding(self):
+        from xiake.liaison.models import (
+            EligibilityRule,
+            EnterpriseProfile,
+            FundingApplication,
+            FundingCall,
+            FundingProgramme,
+        )
+
+        rng = self.rng("funding")
+        w = self.world
+        docs = {d.title: d for d in self.policy_docs}
+        programmes = [
+            FundingProgramme(
+                name="江苏省产学研合作项目",
+                issuer="江苏省科学技术厅",
+                policy_document=docs.get("江苏省产学研合作项目管理办法"),
+                description="支持企业与高校院所联合开展关键技术攻关，采取前资助方式。",
+                max_grant=Decimal("100"),
+                requires_partner=True,
+                is_demo=True,
+            ),
+            FundingProgramme(
+                name="栖霞区科技成果转化专项资金",
+                issuer="栖霞区财政局、栖霞区科学技术局",
+                policy_document=docs.get("栖霞区科技成果转化专项资金管理办法"),
+                description="支持科技成果在本区实施转化、中试熟化和技术转移服务体系建设。",
+                max_grant=Decimal("200"),
+                requires_partner=False,
+                is_demo=True,
+            ),
+        ]
+        FundingProgramme.objects.bulk_create(programmes)
+        y = self.today.year
+        calls = []
+        for prog in programmes:
+            calls.append(
+                FundingCall(
+                    programme=prog,
+                    title=f"{y - 1}年度{prog.name}申报通知",
+                    year=y - 1,
+                    opens_on=self.today - dt.timedelta(days=330),
+                    closes_on=self.today - dt.timedelta(days=290),
+                    budget=Decimal("3000") if prog.requires_partner else Decimal("1500"),
+                    requirements=prog.description,
+                    is_demo=True,
+                )
+            )
+            calls.append(
+                FundingCall(
+                    programme=prog,
+                    title=f"{y}年度{prog.name}申报通知（第二批）",
+                    year=y,
+                    opens_on=self.today - dt.timedelta(days=20),
+                    closes_on=self.today + dt.timedelta(days=25),
+                    budget=Decimal("2000") if prog.requires_partner else Decimal("1000"),
+                    requirements=prog.description,
+                    is_demo=True,
+                )
+            )
+        FundingCall.objects.bulk_create(calls)
+        unis = [w.university_records[o.pk] for o in w.universities]
+        firms = [e for e in w.enterprises if e is not self.demo_enterprise]
+        apps = []
+        topics = ("高性能焊材", "工业视觉检测", "生物医用材料", "储能电池管理", "智能运维平台")
+        taken = set()
+        for i in range(self.n(40, 10)):
+            call = calls[i % len(calls)]
+            past = call.closes_on < self.today
+            if past:
+                status = ("approved", "approved", "rejected", "approved")[i % 4]
+            else:
+                status = ("draft", "submitted", "accepted", "returned", "submitted")[i % 5]
+            firm = firms[(i * 11) % len(firms)]
+            title = f"{rng.choice(topics)}关键技术联合攻关与产业化"
+            if (firm.pk, call.title, title) in taken:
+                title += f"（{i}）"
+            taken.add((firm.pk, call.title, title))
+            cap = call.programme.max_grant
+            asked = Decimal(rng.randint(3, int(cap) // 10) * 10)
+            apps.append(
+                FundingApplication(
+                    owner_org=firm,
+                    call=call,
+                    project_title=title,
+                    partner_university=rng.choice(unis)
+                    if call.programme.requires_partner
+                    else None,
+                    amount_requested=asked,
+                    summary="围绕企业生产中的关键技术问题，与高校联合开展攻关，形成自主知识产权并实现产业化。",
+                    status=status,
+                    review_comment={
+                        "approved": "经专家评审，同意立项。",
+                        "rejected": "创新性不足，本年度不予支持。",
+                        "returned": "请补充与合作高校签订的技术开发合同。",
+                    }.get(status, ""),
+                    amount_granted=(asked * Decimal("0.8")).quantize(Decimal("1"))
+                    if status == "approved"
+                    else None,
+                    submitted_at=None
+                    if status == "draft"
+                    else self.at(max(call.opens_on, self.today - dt.timedelta(days=330)), 10),
+                    is_demo=True,
+                )
+            )
+        FundingApplication.objects.bulk_create(apps)
+
+        profiles = []
+        for firm in w.enterprises:
+            revenue = Decimal(rng.randint(200, 50000))
+            employees = rng.randint(10, 600)
+            profiles.append(
+                EnterpriseProfile(
+                    owner_org=firm,
+                    year=y - 1,
+                    is_high_tech="国家高新技术企业" in firm.description or rng.random() < 0.2,
+                    is_tech_sme=rng.random() < 0.7,
+                    employees=employees,
+                    rd_staff=rng.randint(1, max(1, employees // 3)),
+                    revenue=revenue,
+                    rd_spend=(revenue * Decimal(rng.uniform(0.01, 0.12))).quantize(Decimal("1")),
+                    invention_patents=rng.randint(0, 15),
+                    is_demo=True,
+                )
+            )
+        EnterpriseProfile.objects.bulk_create(profiles, batch_size=500)
+
+        rules = []
+
+        def rule(name, attribute, op, value=None, hint="", prog=None, doc=None):
+            rules.append(
+                EligibilityRule(
+                    name=name,
+                    programme=prog,
+                    policy_document=docs.get(doc) if doc else None,
+                    attribute=attribute,
+                    operator=op,
+                    value=None if value is None else Decimal(value),
+                    hint=hint,
+                    is_demo=True,
+                )
+            )
+
+        prov, local = programmes
+        rule("研发人员占职工总数不低于10%", "rd_staff_ratio", "ge", "10", "充实研发团队。", prov)
+        rule("上年研发费用不低于50万元", "rd_spend", "ge", "50", "规范研发费用辅助账。", prov)
+        rule("上年研发费用不低于100万元", "rd_spend", "ge", "100", "加大研发投入。", local)
+        rule("研发费用占营业收入不低于3%", "rd_ratio", "ge", "3", "提高研发投入强度。", local)
+        hi = "栖霞区高新技术企业培育扶持办法"
+        rule("尚未认定为国家高新技术企业（入库培育）", "is_high_tech", "false", doc=hi)
+        rule("拥有发明专利不少于1件", "invention_patents", "ge", "1", "开展专利布局。", doc=hi)
+        rule("研发费用占营业收入不低于3%", "rd_ratio", "ge", "3", "提高研发投入强度。", doc=hi)
+        sme = "栖霞区科技型中小企业研发费用补助实施细则"
+        rule(
+            "已入库国家科技型中小企业",
+            "is_tech_sme",
+            "true",
+            hint="先完成科技型中小企业评价入库。",
+            doc=sme,
+        )
+        rule("上年研发费用不低于100万元", "rd_spend", "ge", "100", "加大研发投入。", doc=sme)
+        ip = "栖霞区知识产权质押融资风险补偿资金管理办法"
+        rule("拥有可质押的发明专利", "invention_patents", "ge", "1", "先取得发明专利授权。", doc=ip)
+        rules = [r for r in rules if r.programme_id or r.policy_document_id]
+        EligibilityRule.objects.bulk_create(rules)
+        self.counts.update(
+            {
+                "funding programmes": len(programmes),
+                "funding calls": len(calls),
+                "funding applications": len(apps),
+                "enterprise profiles": len(profiles),
+                "eligibility rules": len(rules),
+            }
+        )
+
 
 STAGE_NAMES = {
     "seed": "种子期",
@@ -1259,6 +1436,15 @@ def flush() -> dict:
         (m.InvestmentShare, "investor__is_demo"),
         (m.FollowUp, "interest__is_demo"),
         (m.InvestorInterest, "need__is_demo"),
+        (m.FundingApplication, "call__is_demo"),
+        (m.FundingCall, "programme__is_demo"),
+        (m.EligibilityRule, "programme__is_demo"),
+        (m.EligibilityRule, "policy_document__is_demo"),
+        # real records about demo universities (their rows are deleted by the demo flush)
+        (m.Assignment, "university__is_demo"),
+        (m.JointMeeting, "university__is_demo"),
+        (m.Event, "university__is_demo"),
+        (m.FundingApplication, "partner_university__is_demo"),
     ]
     for model, lookup in checks:
         n = model.objects.filter(**{lookup: True}, is_demo=False).count()
@@ -1284,8 +1470,23 @@ def flush() -> dict:
     ):
         _raw_delete(through.objects.filter(roadshowsession_id__in=sessions))
         _raw_delete(through.objects.filter(**{fk: True}))
+    m.FundingProgramme.objects.filter(is_demo=False, policy_document__is_demo=True).update(
+        policy_document=None
+    )
+    # Compilations are derived files: those asked for by demo organisations go with them; others
+    # lose their reference to a demo university.
+    for job in m.CompilationJob.objects.filter(owner_org__is_demo=True):
+        job.pdf_file.delete(save=False)
+        job.docx_file.delete(save=False)
+    compilations = _raw_delete(m.CompilationJob.objects.filter(owner_org__is_demo=True))
+    m.CompilationJob.objects.filter(university__is_demo=True).update(university=None)
     out = {}
     for model in [
+        m.FundingApplication,
+        m.FundingCall,
+        m.EligibilityRule,
+        m.FundingProgramme,
+        m.EnterpriseProfile,
         m.InvestmentShare,
         m.Investment,
         m.FollowUp,
@@ -1307,4 +1508,5 @@ def flush() -> dict:
         m.SlaRule,
     ]:
         out[str(model._meta.verbose_name_plural)] = _raw_delete(model.objects.filter(is_demo=True))
+    out[str(m.CompilationJob._meta.verbose_name_plural)] = compilations
     return out

@@ -222,3 +222,22 @@ class CompilationPolicy(OwnedRecordPolicy):
         return qs.filter(self._mine(user))
 
     scope_delete = scope_change
+
+
+class FundingApplicationPolicy(EnterpriseOwnedPolicy):
+    """The applicant sees its applications and edits them while draft or returned; the partner
+    university reads them; the bureau reviews (``FundingApplication.act``)."""
+
+    create_roles = frozenset({Role.ENTERPRISE, Role.INSTITUTION})
+
+    def scope_view(self, qs, user):
+        cond = self.own_filter(user)
+        org_id = _member_org(user)
+        if org_id is not None:
+            cond |= Q(partner_university__owner_org_id=org_id)
+        return qs.filter(cond)
+
+    def scope_change(self, qs, user):
+        return qs.filter(self.own_filter(user), status__in=("draft", "returned"))
+
+    scope_delete = scope_change

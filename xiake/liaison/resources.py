@@ -404,3 +404,118 @@ class CompilationJobResource(Resource):
     )
     api_fields = ("id", *detail_fields)
     url_prefix = "compilations/"
+
+
+# -- funding programmes and eligibility ------------------------------------------------------------
+
+
+@register
+class FundingProgrammeResource(Resource):
+    model = m.FundingProgramme
+    api_name = "funding-programmes"
+    icon = "bi-award"
+    list_columns = ("name", "issuer", "max_grant", "requires_partner")
+    ordering_fields = ("name",)
+    filter_fields = ("requires_partner", "policy_document")
+    search_fields = ("name", "issuer", "description")
+    form_fields = (
+        "name",
+        "issuer",
+        "policy_document",
+        "description",
+        "max_grant",
+        "requires_partner",
+    )
+    natural_key = ("name",)
+    url_prefix = "programmes/"
+    detail_related = ((_("Funding calls"), "calls"), (_("Eligibility rules"), "eligibility_rules"))
+
+
+@register
+class FundingCallResource(Resource):
+    model = m.FundingCall
+    api_name = "funding-calls"
+    icon = "bi-megaphone"
+    list_columns = ("title", "programme", "year", "opens_on", "closes_on", "budget")
+    ordering_fields = ("closes_on", "year")
+    filter_fields = ("programme", "year")
+    search_fields = ("title", "requirements")
+    form_fields = ("programme", "title", "year", "opens_on", "closes_on", "budget", "requirements")
+    natural_key = ("title",)
+    url_prefix = "calls/"
+
+
+@register
+class FundingApplicationResource(Resource):
+    model = m.FundingApplication
+    api_name = "funding-applications"
+    icon = "bi-file-earmark-text"
+    list_columns = ("project_title", "owner_org", "call", "amount_requested", "status")
+    ordering_fields = ("amount_requested", "created_at")
+    filter_fields = ("status", "call", "owner_org", "partner_university")
+    search_fields = ("project_title", "summary", "owner_org__name")
+    form_fields = (
+        "call",
+        "owner_org",
+        "project_title",
+        "partner_university",
+        "amount_requested",
+        "summary",
+    )
+    detail_fields = (
+        *form_fields,
+        "status",
+        "review_comment",
+        "amount_granted",
+        "submitted_at",
+    )
+    api_fields = ("id", *detail_fields)
+    natural_key = ("owner_org", "call", "project_title")
+    url_prefix = "applications/"
+
+
+@register
+class EnterpriseProfileResource(Resource):
+    model = m.EnterpriseProfile
+    api_name = "enterprise-profiles"
+    icon = "bi-building-check"
+    list_columns = ("owner_org", "year", "is_high_tech", "revenue", "rd_spend")
+    ordering_fields = ("year", "revenue")
+    filter_fields = ("is_high_tech", "is_tech_sme", "year")
+    search_fields = ("owner_org__name",)
+    form_fields = (
+        "owner_org",
+        "year",
+        "is_high_tech",
+        "is_tech_sme",
+        "employees",
+        "rd_staff",
+        "revenue",
+        "rd_spend",
+        "invention_patents",
+    )
+    natural_key = ("owner_org",)
+    url_prefix = "profiles/"
+
+
+@register
+class EligibilityRuleResource(Resource):
+    model = m.EligibilityRule
+    api_name = "eligibility-rules"
+    icon = "bi-funnel"
+    list_columns = ("name", "policy_document", "programme", "attribute", "operator", "value")
+    ordering_fields = ("name",)
+    filter_fields = ("attribute", "operator", "policy_document", "programme")
+    search_fields = ("name", "hint")
+    form_fields = (
+        "name",
+        "policy_document",
+        "programme",
+        "attribute",
+        "operator",
+        "value",
+        "hint",
+        "effective_from",
+        "effective_until",
+    )
+    url_prefix = "eligibility-rules/"

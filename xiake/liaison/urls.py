@@ -28,6 +28,7 @@ urlpatterns = [
         views.CompilationDownloadView.as_view(),
         name="compilation_download",
     ),
+    path("applications/<int:pk>/act/", views.ApplicationActView.as_view(), name="application_act"),
     path(
         "registrations/<int:pk>/feedback/",
         views.FeedbackView.as_view(),
@@ -40,6 +41,8 @@ _custom_detail = {
     "event_detail": (views.EventDetailView, models.Event),
     "consultation_detail": (views.ConsultationDetailView, models.Consultation),
     "compilationjob_detail": (views.CompilationDetailView, models.CompilationJob),
+    "fundingapplication_detail": (views.ApplicationDetailView, models.FundingApplication),
+    "enterpriseprofile_detail": (views.ProfileDetailView, models.EnterpriseProfile),
 }
 for pattern in resource_urls("liaison"):
     if pattern.name in _custom_detail:

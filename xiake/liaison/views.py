@@ -25,11 +25,13 @@ from xiake.liaison.models import (
     Consultation,
     Decision,
     Event,
+    FundingApplication,
     Registration,
     Task,
 )
 from xiake.liaison.models.docking import coverage
 from xiake.liaison.models.events import EventFull, enterprises_served
+from xiake.liaison.models.funding import eligibility_hints
 
 
 def _int(value, default, low, high):
@@ -363,3 +365,49 @@ class CompilationDownloadView(LoginRequiredMixin, View):
             filename=f"{job.title}.{fmt}",
             content_type=content_type,
         )
+
+
+# -- funding applications and eligibility ----------------------------------------------------------
+
+
+class ApplicationDetailView(ObjectDetailView):
+    """The application's page plus the workflow steps the user may take."""
+
+    template_name = "liaison/application_detail.html"
+
+    def context(self, **extra):
+        ctx = super().context(**extra)
+        obj = ctx.get("object")
+        ctx["actions"] = obj.actions_for(self.request.user) if obj is not None else []
+        return ctx
+
+
+class ApplicationActView(LoginRequiredMixin, View):
+    """POST action=submit|accept|return|approve|reject (with comment, amount)."""
+
+    def post(self, request, pk):
+        app = get_object_or_404(FundingApplication.objects.restrict(request.user, "view"), pk=pk)
+        try:
+            app.act(
+                request.user,
+                request.POST.get("action", ""),
+                request.POST.get("comment", ""),
+                request.POST.get("amount"),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved “%(obj)s”.") % {"obj": app})
+        return redirect(app.get_absolute_url())
+
+
+class ProfileDetailView(ObjectDetailView):
+    """The enterprise profile plus the policies and programmes its figures fit (rules as data)."""
+
+    template_name = "liaison/profile_detail.html"
+
+    def context(self, **extra):
+        ctx = super().context(**extra)
+        obj = ctx.get("object")
+        ctx["hints"] = eligibility_hints(obj) if obj is not None else []
+        return ctx

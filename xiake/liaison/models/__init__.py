@@ -19,4 +19,11 @@ from xiake.liaison.models.finance import (  # noqa: F401
     InvestorInterest,
     RoadshowSession,
 )
+from xiake.liaison.models.funding import (  # noqa: F401
+    EligibilityRule,
+    EnterpriseProfile,
+    FundingApplication,
+    FundingCall,
+    FundingProgramme,
+)
 from xiake.liaison.models.meetings import Decision, JointMeeting, Task  # noqa: F401
