@@ -10,6 +10,7 @@ with the result and fingerprinted with the indicator version.
 """
 
 import ast
+import bisect
 import hashlib
 import json
 import math
@@ -134,8 +135,8 @@ def normalise(method: str, values: dict, target=None) -> dict:
             return {k: 100.0 for k in values}
         out = {}
         for k, v in values.items():
-            below = sum(1 for x in ordered if x < v)
-            equal = sum(1 for x in ordered if x == v)
+            below = bisect.bisect_left(ordered, v)
+            equal = bisect.bisect_right(ordered, v) - below
             out[k] = (below + (equal - 1) / 2) / (n - 1) * 100
         return out
     lo, hi = min(xs), max(xs)
@@ -310,7 +311,11 @@ def run(round_) -> int:
             )
         )
     with transaction.atomic():
-        EvaluationResult.objects.filter(round=round_).delete()
+        # Results are derived from the stored inputs: replaced in one statement, not row by row
+        # (a change record per deleted row made a recomputation O(rows) queries). The round's own
+        # change record keeps the computation time and the inputs fingerprint.
+        old = EvaluationResult.objects.filter(round=round_)
+        old._raw_delete(old.db)
         EvaluationResult.objects.bulk_create(results, batch_size=500)
         round_.status = "computed"
         round_.computed_at = timezone.now()

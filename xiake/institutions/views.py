@@ -401,10 +401,13 @@ def overview(request):
                 "yAxis": {"type": "value"},
                 "series": [{"type": "bar", "data": dist, "name": _("Institutions")}],
             },
-            "open_warnings": EarlyWarning.objects.filter(status="open")
-            .values("kind")
-            .annotate(n=Count("id"))
-            .order_by("-n"),
+            "open_warnings": [
+                {**w, "label": EarlyWarning.Kind(w["kind"]).label}
+                for w in EarlyWarning.objects.filter(status="open")
+                .values("kind")
+                .annotate(n=Count("id"))
+                .order_by("-n")
+            ],
         },
     )
 

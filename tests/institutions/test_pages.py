@@ -1,0 +1,74 @@
+"""The bureau's district overview, the per-institution dashboard, and evaluation internals."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from tests.base import client_for
+from tests.institutions import factories as f
+from xiake.core.models import ChangeRecord
+from xiake.institutions import evaluation
+from xiake.institutions import models as m
+
+pytestmark = pytest.mark.django_db
+
+
+def two_institutions(orgs):
+    a = f.make_institution(orgs["institution"], park="仙林大学城")
+    b = f.make_institution(orgs["institution2"], park="紫东核心区", filing_status="city")
+    for month in range(1, 13):
+        f.make_report(orgs["institution"], "published", dt.date(2023, month, 1), revenue=100)
+        f.make_report(orgs["institution2"], "published", dt.date(2023, month, 1), revenue=300)
+    return a, b
+
+
+def test_the_overview_ranks_by_revenue_and_counts_open_warnings(orgs, users):
+    a, b = two_institutions(orgs)
+    m.EarlyWarning.objects.create(
+        institution=a, kind="late", period=dt.date(2023, 5, 1), key="late:2023-05", reason="迟报"
+    )
+    response = client_for(users["bureau"]).get("/institutions/overview/?year=2023")
+    assert response.status_code == 200
+    table = response.context["table"]
+    assert [r["institution"] for r in table] == [b, a]
+    assert table[0]["revenue"] == Decimal("3600") and table[0]["months"] == 12
+    assert set(response.context["park_chart"]["xAxis"]["data"]) == {"仙林大学城", "紫东核心区"}
+    page = response.content.decode()
+    assert str(m.EarlyWarning.Kind.LATE.label) in page
+    assert client_for(users["institution"]).get("/institutions/overview/").status_code == 403
+
+
+def test_the_dashboard_shows_own_trends_and_filing_check_only_to_its_readers(orgs, users):
+    a, b = two_institutions(orgs)
+    f.make_filing_rule()
+    url = f"/institutions/registry/{a.pk}/dashboard/"
+    response = client_for(users["institution"]).get(url)
+    assert response.status_code == 200
+    assert len(response.context["trend"]["xAxis"]["data"]) == 12
+    assert response.context["yoy"]["series"][0]["data"] == [1200.0]
+    assert any(met is True for *_, met in response.context["checks"])
+    assert client_for(users["bureau"]).get(url).status_code == 200
+    assert client_for(users["institution2"]).get(url).status_code == 404
+    assert client_for(users["evaluator"]).get(url).status_code == 404
+
+
+def test_percentile_normalisation_handles_ties():
+    values = {1: 0.0, 2: 5.0, 3: 5.0, 4: 9.0}
+    assert evaluation.normalise("percentile", values) == {
+        1: 0.0,
+        2: 50.0,
+        3: 50.0,
+        4: 100.0,
+    }
+
+
+def test_recomputing_a_round_replaces_results_without_a_change_record_per_row(orgs, users):
+    from tests.institutions.test_workflows import make_round
+
+    round_, insts, a, scored = make_round(orgs, users)
+    evaluation.run(round_)
+    before = ChangeRecord.objects.filter(content_type__model="evaluationresult").count()
+    evaluation.run(round_)
+    assert m.EvaluationResult.objects.filter(round=round_).count() == 2
+    assert ChangeRecord.objects.filter(content_type__model="evaluationresult").count() == before
