@@ -72,3 +72,22 @@ def test_recomputing_a_round_replaces_results_without_a_change_record_per_row(or
     evaluation.run(round_)
     assert m.EvaluationResult.objects.filter(round=round_).count() == 2
     assert ChangeRecord.objects.filter(content_type__model="evaluationresult").count() == before
+
+
+def test_a_result_is_also_a_docx_report_for_its_readers_only(orgs, users):
+    import io
+
+    from docx import Document
+
+    from tests.institutions.test_workflows import make_round
+
+    round_, insts, a, scored = make_round(orgs, users)
+    evaluation.run(round_)
+    evaluation.publish(round_)
+    result = m.EvaluationResult.objects.get(round=round_, institution=insts[0])
+    url = f"/institutions/evaluation/results/{result.pk}.docx"
+    response = client_for(users["institution"]).get(url)
+    assert response.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert insts[0].name in text and round_.inputs_hash[:16] in text
+    assert client_for(users["institution2"]).get(url).status_code == 404

@@ -24,6 +24,7 @@ urlpatterns = [
     path("evaluation/<int:pk>/sensitivity/", views.sensitivity, name="sensitivity"),
     path("evaluation/<int:pk>/summary.pdf", views.round_pdf, name="round_pdf"),
     path("evaluation/results/<int:pk>.pdf", views.result_pdf, name="result_pdf"),
+    path("evaluation/results/<int:pk>.docx", views.result_docx, name="result_docx"),
     path("evaluation/assignments/<int:pk>/", views.score_assignment, name="score"),
     *resource_urls("institutions"),
 ]

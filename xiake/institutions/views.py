@@ -607,6 +607,25 @@ def result_pdf(request, pk):
 
 
 @login_required
+def result_docx(request, pk):
+    """The same report as DOCX (visible results only)."""
+    from xiake.institutions import word
+
+    result = get_object_or_404(
+        EvaluationResult.objects.restrict(request.user).select_related("round", "institution"),
+        pk=pk,
+    )
+    response = HttpResponse(
+        word.institution_report(result),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="evaluation-{result.round_id}-{result.institution_id}.docx"'
+    )
+    return response
+
+
+@login_required
 def round_pdf(request, pk):
     from xiake.institutions import pdf
 
