@@ -396,12 +396,16 @@ class Generator:
         Holiday.objects.bulk_create(rows)
         self.counts["holiday calendar days"] = len(rows)
         if SlaRule.current(self.today) is None:
-            SlaRule.objects.create(
-                name="政策咨询答复时限（5个工作日）",
-                working_days=5,
-                remind_days_before=1,
-                effective_from=dt.date(2024, 1, 1),
-                is_demo=True,
+            SlaRule.objects.bulk_create(  # bulk: no per-row change record (one summary instead)
+                [
+                    SlaRule(
+                        name="政策咨询答复时限（5个工作日）",
+                        working_days=5,
+                        remind_days_before=1,
+                        effective_from=dt.date(2024, 1, 1),
+                        is_demo=True,
+                    )
+                ]
             )
             self.counts["service-level rules"] = 1
 
@@ -941,7 +945,7 @@ class Generator:
             orgs.append(
                 Organization(
                     name=name,
-                    org_type=OrgType.INTERMEDIARY,
+                    org_type=OrgType.ENTERPRISE,  # fund managers, banks: companies
                     credit_code=code,
                     region_code=QIXIA,
                     is_local=True,
