@@ -180,3 +180,23 @@ def test_a_published_achievement_tells_enterprises_whose_demands_fit(
     assert set(Notification.objects.values_list("key", flat=True)) == {
         f"achievement:{achievement.pk}:published"
     }
+
+
+@pytest.mark.django_db
+def test_while_the_index_is_unavailable_nothing_is_stored_and_push_matches_fills_it_later(
+    world, users, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from xiake.matching import api as matching
+
+    real = matching.recommend
+    settings.BROKERAGE_PUSH_WAIT = 0
+    monkeypatch.setattr(matching, "recommend", lambda *a, **k: matching.Results([], fallback=True))
+    demand = world["demand"]
+    publish(demand, users["bureau"], django_capture_on_commit_callbacks)
+    assert not MatchOffer.objects.exists() and not Notification.objects.exists()
+    monkeypatch.setattr(matching, "recommend", real)
+    call_command("push_matches")
+    assert MatchOffer.objects.filter(demand=demand, achievement=world["steel"]).exists()
+    assert Notification.objects.filter(key=f"demand:{demand.pk}:offers").count() == 1

@@ -29,6 +29,22 @@ from xiake.core.policies import ALL_MEMBER_ROLES
 from xiake.core.roles import Role
 
 OFFER_LIMITS = {"achievement": 5, "expert": 3}
+
+
+class IndexUnavailable(RuntimeError):
+    """matching answered from its database fallback (index missing, locked by a rebuild or
+    corrupt): recommendations would be empty, so nothing is stored and the push is retried."""
+
+
+def _recommend(user, obj, kind, limit):
+    from xiake.matching import api as matching
+
+    results = matching.recommend(user, obj, kind, limit=limit)
+    if results.fallback:
+        raise IndexUnavailable(f"no index to recommend {kind} for {obj._meta.label} {obj.pk}")
+    return results
+
+
 DEMANDS_PER_ACHIEVEMENT = 10
 
 
@@ -68,11 +84,9 @@ def offer_matches(demand) -> list[MatchOffer]:
     existing = list(demand.match_offers.all())
     if existing:
         return existing
-    from xiake.matching import api as matching
-
     offers = []
     for kind, limit in OFFER_LIMITS.items():
-        results = matching.recommend(AnonymousUser(), demand, kind, limit=limit)
+        results = _recommend(AnonymousUser(), demand, kind, limit)
         for rank, m in enumerate(results, 1):
             offers.append(
                 MatchOffer(
@@ -132,11 +146,7 @@ def subscribers_for(achievement) -> set[int]:
 
 def push_achievement(achievement) -> dict:
     """Tell the enterprises whose demands a just-published achievement fits, and subscribers."""
-    from xiake.matching import api as matching
-
-    results = matching.recommend(
-        AnonymousUser(), achievement, "demand", limit=DEMANDS_PER_ACHIEVEMENT
-    )
+    results = _recommend(AnonymousUser(), achievement, "demand", DEMANDS_PER_ACHIEVEMENT)
     enterprises = members_of({m.obj.owner_org_id for m in results})
     recipients = set(enterprises) | subscribers_for(achievement)
     recipients -= set(members_of([achievement.owner_org_id]))

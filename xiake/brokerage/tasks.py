@@ -9,6 +9,7 @@ e-mail is claimed (pending → sending) before it is sent, so a task run twice s
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -32,6 +33,26 @@ def enqueue(task_, *args):
     return result
 
 
+def _with_index(func, obj) -> dict:
+    """Run a push, waiting (``BROKERAGE_PUSH_WAIT`` seconds, default 30) while the matching index
+    is being built; still unavailable: nothing is stored or sent, ``xiake push_matches`` retries."""
+    from xiake.brokerage.push import IndexUnavailable
+
+    deadline = time.monotonic() + getattr(settings, "BROKERAGE_PUSH_WAIT", 30)
+    while True:
+        try:
+            counts = func(obj)
+        except IndexUnavailable as exc:
+            if time.monotonic() >= deadline:
+                logger.warning("push deferred: %s", exc)
+                return {"deferred": 1}
+            time.sleep(0.5)
+            continue
+        for key in counts:
+            enqueue(send_emails, key)
+        return counts
+
+
 @task()
 def push_published_demand(demand_id: int) -> dict:
     from xiake.brokerage import push
@@ -40,10 +61,7 @@ def push_published_demand(demand_id: int) -> dict:
     demand = Demand.objects.filter(pk=demand_id, status="published").first()
     if demand is None:  # unpublished again before the task ran
         return {}
-    counts = push.push_demand(demand)
-    for key in counts:
-        enqueue(send_emails, key)
-    return counts
+    return _with_index(push.push_demand, demand)
 
 
 @task()
@@ -54,10 +72,7 @@ def push_published_achievement(achievement_id: int) -> dict:
     achievement = Achievement.objects.filter(pk=achievement_id, status="published").first()
     if achievement is None:
         return {}
-    counts = push.push_achievement(achievement)
-    for key in counts:
-        enqueue(send_emails, key)
-    return counts
+    return _with_index(push.push_achievement, achievement)
 
 
 def _message(n: Notification) -> EmailMessage:
