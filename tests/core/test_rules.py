@@ -59,3 +59,21 @@ def test_experts_see_their_own_contact(orgs, users):
     expert = f.make_expert(orgs["university2"], user=users["manager"], phone="13900001111")
     data = api_for(users["manager"]).get(f"/api/v1/experts/{expert.pk}/").json()
     assert data["phone"] == "13900001111"
+
+
+def test_pickers_offer_only_what_the_user_may_see(orgs, users):
+    from xiake.catalog.models import Faculty, University
+
+    visible = f.make_university(orgs["university"])
+    hidden = f.make_university(orgs["university2"], status="draft")
+    other = f.make_university(orgs["university2"])  # published, but not theirs
+    client = client_for(users["university"])
+    form = client.get(reverse("catalog:faculty_add")).context["form"]
+    choices = set(form.fields["university"].queryset)
+    assert visible in choices and hidden not in choices and other not in choices
+    response = client.post(
+        reverse("catalog:faculty_add"), {"university": hidden.pk, "name": "偷偷加的学院"}
+    )
+    assert response.status_code == 400 and "university" in response.context["form"].errors
+    assert not Faculty.objects.filter(name="偷偷加的学院").exists()
+    assert University.objects.count() == 3

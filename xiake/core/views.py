@@ -201,6 +201,20 @@ class ObjectEditView(LoginRequiredMixin, ResourceView):
                     widgets[name] = forms.CheckboxSelectMultiple
         return widgets
 
+    def narrow_choices(self, form):
+        """Pickers offer only records the user may see (a draft's or a confidential demand's
+        title must not leak through a drop-down); a posted id outside them is a form error."""
+        # The relation a record's ownership runs through (a faculty's university) must be one
+        # the user may change: nobody files records under another organisation's university.
+        owner_path = getattr(self.resource.policy(), "owner_field", "")
+        owning_relation = owner_path.split("__")[0] if "__" in owner_path else None
+        for name, field in form.fields.items():
+            qs = getattr(field, "queryset", None)
+            if qs is not None and hasattr(qs, "restrict") and hasattr(qs.model, "policy"):
+                action = "change" if name == owning_relation else "view"
+                field.queryset = qs.restrict(self.request.user, action)
+        return form
+
     def limit_term_choices(self, form_class):
         """Offer only the current version of each taxonomy in forms."""
         for field in form_class.base_fields.values():
@@ -217,12 +231,12 @@ class ObjectEditView(LoginRequiredMixin, ResourceView):
 
     def get(self, request, pk=None):
         obj = self.get_instance(pk)
-        form = self.form_class()(instance=obj)
+        form = self.narrow_choices(self.form_class()(instance=obj))
         return render(request, self.template_name, self.context(form=form, object=obj))
 
     def post(self, request, pk=None):
         obj = self.get_instance(pk)
-        form = self.form_class()(request.POST, request.FILES, instance=obj)
+        form = self.narrow_choices(self.form_class()(request.POST, request.FILES, instance=obj))
         if form.is_valid():
             instance = form.save(commit=False)
             if pk is None:
