@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from xiake.accounts import resources as _accounts_resources  # noqa: F401
-from xiake.catalog import resources as _catalog_resources  # noqa: F401
 from xiake.brokerage import resources as _brokerage_resources  # noqa: F401
+from xiake.catalog import resources as _catalog_resources  # noqa: F401
 from xiake.contracts import resources as _contracts_resources  # noqa: F401
 from xiake.core.api.views import build_router
 from xiake.institutions import resources as _institutions_resources  # noqa: F401
