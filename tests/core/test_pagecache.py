@@ -56,3 +56,24 @@ def test_an_import_refreshes_the_list(orgs, users):
     )
     importer.apply(resource, users["bureau"], validation, publish=True)
     assert "批量导入的成果" in client.get(url).content.decode()
+
+
+def test_a_cached_page_carries_each_visitors_own_csrf_token(orgs, users):
+    import re
+
+    from django.test import Client
+
+    f.make_achievement(orgs["university"])
+    url = reverse("catalog:achievement_list")
+    tokens = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        page = client.get(url).content.decode()
+        assert "xiake-csrf-token-placeholder" not in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        switched = client.post(
+            "/i18n/setlang/", {"language": "en", "next": url, "csrfmiddlewaretoken": token}
+        )
+        assert switched.status_code == 302  # the token of the cached page is accepted
+    assert tokens[0] != tokens[1]

@@ -39,13 +39,27 @@ def response_key(model, request, kind: str) -> str:
     )
 
 
+# Stands in a cached page where the visitor's own CSRF token goes (forms such as the language
+# switcher post with it), so one cached page serves every anonymous visitor.
+CSRF_MARKER = "xiake-csrf-token-placeholder"
+
+
 def cacheable(request) -> bool:
+    from django.contrib.messages import get_messages
+
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
         and not request.user.is_authenticated
         and "export" not in request.GET
+        and not len(get_messages(request))  # a page carrying a message is one visitor's
     )
+
+
+def with_csrf_token(request, html: str) -> str:
+    from django.middleware.csrf import get_token
+
+    return html.replace(CSRF_MARKER, get_token(request))
 
 
 def get(key):

@@ -66,9 +66,9 @@ class ObjectListView(ResourceView):
         cache_key = None
         if pagecache.cacheable(request):
             cache_key = pagecache.response_key(resource.model, request, "html")
-            body = pagecache.get(cache_key)
-            if body is not None:
-                return self.page(request, body)
+            cached = pagecache.get(cache_key)
+            if cached is not None:
+                return HttpResponse(pagecache.with_csrf_token(request, cached))
         filterset = resource.filterset_class(
             request.GET, queryset=resource.queryset(request.user), request=request
         )
@@ -111,11 +111,17 @@ class ObjectListView(ResourceView):
             request,
         )
         if cache_key:
-            pagecache.put(cache_key, body)
+            # The whole page is kept, with a marker where each visitor's CSRF token goes.
+            html = render_to_string(
+                self.template_name,
+                self.context(body=mark_safe(body), csrf_token=pagecache.CSRF_MARKER),
+                request,
+            )
+            pagecache.put(cache_key, html)
+            return HttpResponse(pagecache.with_csrf_token(request, html))
         return self.page(request, body)
 
     def page(self, request, body, status=200):
-        """The list (cached for anonymous visitors) inside the per-request layout."""
         return render(
             request, self.template_name, self.context(body=mark_safe(body)), status=status
         )
