@@ -37,7 +37,9 @@ from benchmarks.common import (
 
 TARGET_SECONDS = 60
 TARGET_RSS_MB = 1024
-SUMMARY = re.compile(r"(\d+) rows: (\d+) created, (\d+) updated, (\d+) skipped")
+SUMMARY = re.compile(
+    r"(\d+) rows: (\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped"
+)
 PARSE_ONLY = (
     "import sys\n"
     "from openpyxl import load_workbook\n"
@@ -52,8 +54,14 @@ def counts(m: Measured) -> dict:
     found = SUMMARY.search(m.stdout)
     if not found:
         raise RuntimeError(f"unexpected import output:\n{m.stdout[-2000:]}\n{m.stderr[-2000:]}")
-    total, created, updated, skipped = map(int, found.groups())
-    return {"rows": total, "created": created, "updated": updated, "skipped": skipped}
+    total, created, updated, unchanged, skipped = map(int, found.groups())
+    return {
+        "rows": total,
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "skipped": skipped,
+    }
 
 
 def prepare(var_dir: Path) -> dict:
