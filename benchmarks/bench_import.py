@@ -37,9 +37,7 @@ from benchmarks.common import (
 
 TARGET_SECONDS = 60
 TARGET_RSS_MB = 1024
-SUMMARY = re.compile(
-    r"(\d+) rows: (\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped"
-)
+SUMMARY = re.compile(r"(\d+) rows: (\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped")
 PARSE_ONLY = (
     "import sys\n"
     "from openpyxl import load_workbook\n"
