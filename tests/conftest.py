@@ -19,6 +19,29 @@ def pytest_configure(config):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _builtin_taxonomies_after_flush(request):
+    """A transactional test empties every table when it ends, built-in taxonomies included (they
+    come from a data migration); the next transactional test loads them again."""
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    from xiake.taxonomy.api import invalidate_choices
+    from xiake.taxonomy.loading import load_builtin
+
+    load_builtin()
+    invalidate_choices()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rolled-back tests leave cached answers behind; every test starts with an empty cache."""

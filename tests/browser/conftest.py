@@ -35,16 +35,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def builtin_taxonomies(transactional_db):
-    """Transactional tests empty every table when they end, built-in taxonomies included."""
-    from xiake.taxonomy.api import invalidate_choices
-    from xiake.taxonomy.loading import load_builtin
-
-    load_builtin()
-    invalidate_choices()
-
-
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", base_url=live_server.url)
