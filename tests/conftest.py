@@ -29,16 +29,34 @@ def _is_transactional(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _builtin_taxonomies_after_flush(request):
-    """A transactional test empties every table when it ends, built-in taxonomies included (they
-    come from a data migration); the next transactional test loads them again."""
+def _data_migrations_after_flush(request):
+    """A transactional test empties every table when it ends, including what data migrations
+    wrote (taxonomies, registration rules, calendars); the next one runs them again."""
     if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
-    from xiake.taxonomy.api import invalidate_choices
-    from xiake.taxonomy.loading import load_builtin
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
 
-    load_builtin()
+    from xiake.taxonomy.api import invalidate_choices
+    from xiake.taxonomy.models import Scheme
+
+    if Scheme.objects.exists():
+        return
+    loader = MigrationLoader(connection)
+    seen, plan = set(), []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in seen:
+                seen.add(node)
+                plan.append(node)
+    with connection.schema_editor() as editor:
+        for node in plan:
+            for operation in loader.graph.nodes[node].operations:
+                if isinstance(operation, RunPython) and node[0] not in ("auth", "contenttypes"):
+                    operation.code(apps, editor)
     invalidate_choices()
 
 
