@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "xiake.institutions",
     "xiake.matching",
     "xiake.liaison",
+    "xiake.portal",
     "xiake.demo",
 ]
 
@@ -127,7 +128,7 @@ TASKS = {
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:my"  # each role lands on its own home page (docs/dashboard.md)
 LOGOUT_REDIRECT_URL = "core:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

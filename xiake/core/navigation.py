@@ -59,6 +59,12 @@ class MenuGroup:
 
 MENU: tuple[MenuGroup, ...] = (
     MenuGroup(
+        "workspace",
+        _("My workspace"),
+        "house",
+        (MenuItem(_("My home"), "portal:my", "house", LOGGED_IN),),
+    ),
+    MenuGroup(
         "libraries",
         _("Resource libraries"),
         "collection",
