@@ -44,6 +44,7 @@ from xiake.matching.models import IndexChange
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
+MAX_NEW_GAPS = 1000  # more skipped ids than this at once: pruned or rolled-back bulk, not in flight
 
 
 def index_dir() -> Path:
@@ -59,6 +60,7 @@ class Engine:
         self._dense: tuple[str, object] | None = None
         self._mutex = threading.Lock()
         self._rebuilding = False
+        self._gaps_checked = 0.0
         self.last_error: str | None = None
 
     # -- generations ----------------------------------------------------------------------------
@@ -153,7 +155,12 @@ class Engine:
                 counts[kind] += len(batch)
             if progress:
                 progress(done, total)
-        state = {"cursor": cursor, "built_at": time.time(), "counts": counts}
+        state = {
+            "cursor": cursor,
+            "gaps": self._recent_gaps(cursor),
+            "built_at": time.time(),
+            "counts": counts,
+        }
         self._write_state(gen, state)
         tmp = self.lexical_root / "CURRENT.tmp"
         tmp.write_text(gen)
@@ -180,7 +187,14 @@ class Engine:
         return IndexChange.objects.aggregate(m=Max("id"))["m"] or 0
 
     def sync(self, blocking: bool = True, limit: int = 5000) -> dict:
-        """Apply the feed past the cursor; rebuild if the index is missing, corrupt or asked to."""
+        """Apply the feed past the cursor; rebuild if the index is missing, corrupt or asked to.
+
+        Feed ids come from a sequence when the row is inserted, not when its transaction commits:
+        on PostgreSQL a slow transaction can commit id 10 after id 11 was applied. Ids skipped
+        between the old and the new cursor are kept as ``gaps`` (with when they were first seen)
+        and looked up again on every sync until they appear or are older than
+        ``MATCHING_FEED_GAP_SECONDS`` (a rolled-back transaction leaves a gap forever).
+        """
         with self.lock(blocking) as got:
             if not got:
                 return {"skipped": "locked"}
@@ -190,17 +204,31 @@ class Engine:
             gen = self.current_generation()
             state = self.state(gen)
             cursor = state.get("cursor", 0)
+            gaps = {int(k): v for k, v in state.get("gaps", {}).items()}
+            fields = ("id", "kind", "object_id", "action")
             changes = list(
                 IndexChange.objects.filter(id__gt=cursor)
                 .order_by("id")
-                .values_list("id", "kind", "object_id", "action")[:limit]
+                .values_list(*fields)[:limit]
             )
-            if not changes:
+            late = (
+                list(IndexChange.objects.filter(id__in=list(gaps)).values_list(*fields))
+                if gaps
+                else []
+            )
+            self._gaps_checked = time.monotonic()
+            new_cursor = changes[-1][0] if changes else cursor
+            gaps = self._next_gaps(gaps, cursor, new_cursor, changes, late)
+            if not changes and not late:
+                if gaps != state.get("gaps", {}):
+                    state["gaps"] = gaps
+                    self._write_state(gen, state)
                 return {"applied": 0}
-            if any(action == IndexChange.Action.REBUILD for _i, _k, _o, action in changes):
+            rows = late + changes
+            if any(action == IndexChange.Action.REBUILD for _i, _k, _o, action in rows):
                 return {"rebuilt": self._rebuild()}
             touched: dict[str, set] = {}
-            for _id, kind, object_id, _action in changes:
+            for _id, kind, object_id, _action in rows:
                 if kind in KINDS and object_id is not None:
                     touched.setdefault(kind, set()).add(object_id)
             docs, keys = [], []
@@ -210,15 +238,47 @@ class Engine:
                     docs.append(documents.to_document(kind, obj))
             ix.write(docs, delete_keys=keys)
             self._sync_dense(touched, keys)
-            state["cursor"] = changes[-1][0]
+            state["cursor"] = new_cursor
+            state["gaps"] = gaps
             self._write_state(gen, state)
-            return {"applied": len(changes), "documents": len(docs)}
+            return {"applied": len(rows), "documents": len(docs), "late": len(late)}
+
+    @staticmethod
+    def _next_gaps(gaps: dict, cursor: int, new_cursor: int, changes, late) -> dict:
+        """The feed ids still missing below ``new_cursor``: old gaps not found and not expired,
+        plus the ids skipped by this read. Keys are strings (JSON), values first-seen times."""
+        now = time.time()
+        wait = getattr(settings, "MATCHING_FEED_GAP_SECONDS", 600)
+        found = {row[0] for row in late}
+        out = {k: v for k, v in gaps.items() if k not in found and now - v < wait}
+        span = new_cursor - cursor - 1
+        if 0 < span <= MAX_NEW_GAPS + len(changes):
+            seen = {row[0] for row in changes}
+            missing = [i for i in range(cursor + 1, new_cursor) if i not in seen]
+            out.update((i, now) for i in missing[:MAX_NEW_GAPS])
+        return {str(k): v for k, v in sorted(out.items())[-MAX_NEW_GAPS:]}
+
+    def _recent_gaps(self, cursor: int) -> dict:
+        """After a rebuild from a snapshot: ids below its cursor that are not visible yet (their
+        transactions may still commit), looked for among the last 500 ids above the oldest one
+        present there (older ids may simply have been pruned)."""
+        recent = set(
+            IndexChange.objects.filter(id__gt=max(0, cursor - 500), id__lte=cursor).values_list(
+                "id", flat=True
+            )
+        )
+        if not recent:
+            return {}
+        now = time.time()
+        return {str(i): now for i in range(min(recent) + 1, cursor) if i not in recent}
 
     def refresh_on_read(self) -> None:
         """Called before a search: apply pending changes if another writer is not already at it."""
         try:
-            cursor = self.state().get("cursor")
-            if cursor is None or self.latest_change() > cursor:
+            state = self.state()
+            cursor = state.get("cursor")
+            recheck = state.get("gaps") and time.monotonic() - self._gaps_checked > 1.0
+            if cursor is None or recheck or self.latest_change() > cursor:
                 self.sync(blocking=False)
         except Exception:  # a failing refresh must not fail the search; it falls back instead
             logger.exception("index refresh failed")
