@@ -16,11 +16,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
         lint test-sqlite test-postgres bench clean
 
+# gunicorn serves the pages; scripts/serve.py starts `xiake db_worker` beside it for the
+# background tasks (compilations, pushes, e-mails) and stops both together.
 run: install assets messages migrate
 	@$(XIAKE) collectstatic --noinput -v0
 	@$(XIAKE) demo --if-empty --url http://$(HOST):$(PORT)/
-	$(VENV)/bin/gunicorn xiake.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--threads 2 --timeout 120 --access-logfile - --forwarded-allow-ips 127.0.0.1
+	$(PY) scripts/serve.py -- $(VENV)/bin/gunicorn xiake.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --threads 2 --timeout 120 --access-logfile - \
+		--forwarded-allow-ips 127.0.0.1
 
 test: install-test assets messages lint test-sqlite test-postgres
 

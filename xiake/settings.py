@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_tasks",
+    "django_tasks_db",
     "xiake.core",
     "xiake.accounts",
     "xiake.taxonomy",
@@ -120,9 +121,12 @@ else:
 # Seconds an anonymous visitor's list answer may be reused (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)
 
+# Background tasks (compilations, pushes, e-mails) are rows in the database; `make run` starts
+# `xiake db_worker` beside gunicorn to run them. TASKS_BACKEND may name another backend, e.g.
+# django_tasks.backends.immediate.ImmediateBackend to run each task inside the request.
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 
