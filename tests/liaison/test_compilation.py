@@ -144,9 +144,16 @@ class TestBuild:
         _reader, pages = text_of(job.pdf_file.read())
         assert a.title in "".join(pages) and "新材料" in pages[0]
 
-    def test_long_lists_get_more_contents_pages(self, orgs, catalogue, media):
+    def test_long_lists_get_more_contents_pages_whose_numbers_are_right(
+        self, orgs, catalogue, media
+    ):
         for i in range(TOC_ROWS_PER_PAGE + 2):
-            f.make_achievement(orgs["university"], title=f"批量成果{i:03d}", summary="简介")
+            f.make_achievement(
+                orgs["university"],
+                title=f"批量成果{i:03d}"
+                + "一种用于海水环境的高强度耐蚀焊接材料及其制备方法" * (i % 3),
+                summary="简介",
+            )
         job = lf.make_compilationjob(
             orgs["university"], university=catalogue["university"], include_demands=False
         )
@@ -154,7 +161,80 @@ class TestBuild:
         job.refresh_from_db()
         reader, pages = text_of(job.pdf_file.read())
         n = job.achievement_count
+        assert n == TOC_ROWS_PER_PAGE + 2 + len(catalogue["mine"])
         assert len(reader.pages) == 1 + 2 + n
-        last = catalogue["mine"][-1].title
-        where = next(i for i, t in enumerate(pages, 1) if i > 3 and last in t)
-        assert f"{where}" in pages[1] + pages[2]
+        toc = toc_of_pdf(pages[1] + "\n" + pages[2])
+        assert len(toc) == n
+        for k, (label, number) in enumerate(toc, 1):
+            # the page the entry names prints that number and holds the achievement's heading
+            assert label.startswith(f"{k}. ")
+            lines = pages[number - 1].splitlines()
+            assert f"— {number} —" in lines, (k, number)
+            assert any(line.startswith(f"{k}. ") for line in lines), (k, number)
+            squeezed = "".join(pages[number - 1].split())  # the heading may wrap
+            assert "".join(label.rstrip("…").split()) in squeezed, (label, number)
+        assert [number for _label, number in toc] == list(range(4, 4 + n))
+
+    def test_the_docx_contents_name_the_page_each_achievement_starts_on(
+        self, orgs, catalogue, media
+    ):
+        from docx import Document
+
+        for i in range(TOC_ROWS_PER_PAGE + 4):
+            f.make_achievement(
+                orgs["university"],
+                title=f"批量成果{i:03d}"
+                + "一种用于海水环境的高强度耐蚀焊接材料及其制备方法" * (i % 4),
+                summary="一种焊接工艺。" * 400,  # cut to fit one page
+            )
+        job = lf.make_compilationjob(orgs["bureau"], university=catalogue["university"])
+        build(job.pk)
+        job.refresh_from_db()
+        assert job.status == "done", job.message
+        doc = Document(job.docx_file)
+        toc, starts, pages = docx_layout(doc)
+        n = job.achievement_count
+        assert len(toc) == n + 1 and toc[-1][0] == "企业技术需求清单"
+        for k, (label, number) in enumerate(toc[:-1], 1):
+            heading = next(h for h in starts if h.startswith(f"{k}. "))
+            assert starts[heading] == number, (label, number, starts[heading])
+            assert heading.startswith(label.rstrip("…"))
+        assert toc[-1][1] == starts["企业技术需求清单"] == 4 + n
+        # one page per achievement after the cover and two contents pages
+        assert [number for _label, number in toc[:-1]] == list(range(4, 4 + n))
+        assert pages == 4 + n
+        # the contents are a Word TOC field (rebuilt from the headings by "update field") and
+        # the footer prints the page number with a PAGE field
+        body = doc.element.body.xml
+        assert "TOC \\o" in body and 'w:fldCharType="separate"' in body
+        assert "PAGE" in doc.sections[0].footer._element.xml
+        # the summary is cut so the page holds it
+        summaries = [p.text for p in doc.paragraphs if p.text.startswith("一种焊接工艺")]
+        assert summaries and all(len(t) <= 801 and t.endswith("…") for t in summaries)
+
+
+def toc_of_pdf(text: str) -> list[tuple[str, int]]:
+    """The contents of the PDF as (label, page): each label is followed by its page cell."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return [
+        (line, int(lines[k + 1]))
+        for k, line in enumerate(lines[:-1])
+        if line[0].isdigit() and ". " in line and lines[k + 1].isdigit()
+    ]
+
+
+def docx_layout(doc) -> tuple[list[tuple[str, int]], dict[str, int], int]:
+    """(contents entries, page where each Heading 1 starts, pages), counting the explicit page
+    breaks: every page of a compilation ends with one, so the count is where Word starts a page."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    page, toc, starts = 1, [], {}
+    for para in doc.paragraphs:
+        if para.paragraph_format.page_break_before:
+            page += 1
+        if para.style.name == "TOC 1":
+            label, number = para.text.split("\t")
+            toc.append((label, int(number)))
+        elif para.style.name == "Heading 1":
+            starts[para.text] = page
+        page += len(para._p.findall(f".//{w}br[@{w}type='page']"))
+    return toc, starts, page

@@ -1,17 +1,27 @@
 """Build an achievement compilation (成果汇编) as PDF and DOCX.
 
-PDF: reportlab with the built-in CID font STSong-Light (Chinese renders without a font file).
-Layout: a cover, a table of contents with page numbers, one page per published achievement (its
-content is shrunk to fit one page, which keeps the page numbers in the contents exact without a
-second layout pass), then the enterprise demand list (published, non-confidential demands only).
-DOCX: python-docx with the same parts; headings use Word's Heading styles so the navigation pane
-lists every achievement.
+Both files share one page plan (:func:`plan`): page 1 is the cover, then the contents
+(``TOC_ROWS_PER_PAGE`` entries a page), then one page per published achievement, then the
+enterprise demand list (published, non-confidential demands only). Because every achievement
+starts after a page break and is kept to one page, the page where each one starts is known before
+anything is laid out, and both contents print those numbers.
+
+PDF: reportlab with the built-in CID font STSong-Light (Chinese renders without a font file); an
+achievement's content is shrunk to fit its page. DOCX: python-docx, A4 with the PDF's margins,
+宋体; an achievement's texts are cut to lengths that fit one page at the sizes used here; the
+contents are the cached result of a Word TOC field (Word's "update field" rebuilds it from the
+Heading 1 paragraphs), and the footer carries a PAGE field, so the printed numbers and the
+contents agree. Progress (step, pages laid out of pages expected, percentage) is written to the
+job while it builds; the page polls it.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import time
+import unicodedata
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from django.core.files.base import ContentFile
@@ -24,6 +34,91 @@ FONT = "STSong-Light"
 TOC_ROWS_PER_PAGE = 30
 MAX_ACHIEVEMENTS = 2000
 MAX_DEMANDS = 300
+# Only for the progress bar's page estimate: the demand table's rows per page.
+DEMAND_ROWS_PER_PAGE = 25
+# A contents entry stays on one line: longer titles are cut (a CJK character counts 2, Latin 1).
+TOC_LABEL_WIDTH = 80
+# The DOCX cannot shrink a page to fit as the PDF does: its texts are cut to these lengths.
+DOCX_TEXT_LIMITS = {"summary": 800, "technical_indicators": 300, "application_fields": 200}
+DOCX_CELL_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where everything goes: the page numbers both contents print."""
+
+    achievements: int
+    demands: int
+    toc_pages: int
+
+    @property
+    def first_page(self) -> int:
+        return 2 + self.toc_pages  # the cover is page 1
+
+    def page_of(self, index: int) -> int:
+        """The page where achievement ``index`` (0-based) starts."""
+        return self.first_page + index
+
+    @property
+    def demand_page(self) -> int | None:
+        return self.first_page + self.achievements if self.demands else None
+
+    @property
+    def pages_expected(self) -> int:
+        demand_pages = -(-self.demands // DEMAND_ROWS_PER_PAGE) if self.demands else 0
+        return self.first_page - 1 + self.achievements + demand_pages
+
+
+def plan(achievements, demands) -> Plan:
+    entries = len(achievements) + (1 if demands else 0)
+    return Plan(len(achievements), len(demands), max(1, -(-entries // TOC_ROWS_PER_PAGE)))
+
+
+def contents(achievements, demands, layout: Plan) -> list[tuple[str, int]]:
+    """The contents' entries: (label, page where it starts)."""
+    entries = [
+        (short(f"{i + 1}. {a.title}"), layout.page_of(i)) for i, a in enumerate(achievements)
+    ]
+    if demands:
+        entries.append(("企业技术需求清单", layout.demand_page))
+    return entries
+
+
+def short(text: str, width: int = TOC_LABEL_WIDTH) -> str:
+    """``text`` cut to ``width`` display columns (wide characters count two), with an ellipsis."""
+    text = " ".join((text or "").split())
+    used = 0
+    for k, ch in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > width:
+            return text[: max(0, k - 1)] + "…"
+    return text
+
+
+class Progress:
+    """Writes the job's step, pages laid out and percentage with UPDATEs (so the job's ``save()``
+    does not queue another build), at most every ``interval`` seconds. The PDF takes 2–70 %, the
+    DOCX 70–99 %: the PDF's layout is the larger share of the time."""
+
+    SPANS = {"pdf": (2, 70), "docx": (70, 99)}
+
+    def __init__(self, jobs, total: int, interval: float = 0.3):
+        self.jobs, self.total, self.interval = jobs, max(1, total), interval
+        self.last = 0.0
+
+    def __call__(self, phase: str, pages: int, force: bool = False):
+        now = time.monotonic()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        pages = min(pages, self.total)
+        low, high = self.SPANS[phase]
+        self.jobs.update(
+            phase=phase,
+            pages_done=pages,
+            pages_total=self.total,
+            progress=low + (high - low) * pages // self.total,
+        )
 
 
 def achievements_for(job):
@@ -135,12 +230,8 @@ def build_pdf(job, achievements, demands, progress) -> bytes:
         return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
 
     n = len(achievements)
-    toc_entries = [(f"{i + 1}. {a.title}", i) for i, a in enumerate(achievements)]
-    if demands:
-        toc_entries.append(("企业技术需求清单", n))
-    toc_pages = max(1, -(-len(toc_entries) // TOC_ROWS_PER_PAGE))
-    first_page = 2 + toc_pages  # cover is page 1
-
+    layout = plan(achievements, demands)
+    toc_entries = contents(achievements, demands, layout)
     story = [
         Spacer(1, 60 * mm),
         p("科技成果汇编", cover_title),
@@ -156,11 +247,13 @@ def build_pdf(job, achievements, demands, progress) -> bytes:
         p(f"{timezone.localdate():%Y年%m月}", cover_sub),
         PageBreak(),
     ]
-    for page in range(toc_pages):
+    for page in range(layout.toc_pages):
         story.append(p("目　录", h1))
         rows = [
-            [p(label, small), p(str(first_page + i), small)]
-            for label, i in toc_entries[page * TOC_ROWS_PER_PAGE : (page + 1) * TOC_ROWS_PER_PAGE]
+            [p(label, small), p(str(number), small)]
+            for label, number in toc_entries[
+                page * TOC_ROWS_PER_PAGE : (page + 1) * TOC_ROWS_PER_PAGE
+            ]
         ]
         table = Table(rows, colWidths=[frame_w - 20 * mm, 20 * mm])
         table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT)]))
@@ -181,8 +274,6 @@ def build_pdf(job, achievements, demands, progress) -> bytes:
             p(a.application_fields[:400] or "—"),
         ]
         story += [KeepInFrame(frame_w, frame_h - 2 * mm, content, mode="shrink"), PageBreak()]
-        if i % 25 == 0:
-            progress(5 + 50 * i // max(1, n))
     if demands:
         story.append(p("企业技术需求清单", h1))
         rows = [[p(h, small) for h in ("序号", "需求名称", "企业", "需求类型", "预算（万元）")]]
@@ -206,6 +297,8 @@ def build_pdf(job, achievements, demands, progress) -> bytes:
         )
 
     def footer(canvas, doc):
+        # Called once per page as reportlab lays it out: the build's progress.
+        progress("pdf", doc.page)
         if doc.page == 1:
             return
         canvas.saveState()
@@ -231,29 +324,78 @@ def build_pdf(job, achievements, demands, progress) -> bytes:
 # -- DOCX ------------------------------------------------------------------------------------------
 
 
+def _field(paragraph, kind: str, instruction: str = ""):
+    """Append a complex-field mark (``begin``/``separate``/``end``) or its instruction."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = paragraph.add_run()
+    if instruction:
+        element = OxmlElement("w:instrText")
+        element.set(qn("xml:space"), "preserve")
+        element.text = instruction
+    else:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+    run._r.append(element)
+    return run
+
+
 def build_docx(job, achievements, demands, progress) -> bytes:
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.enum.section import WD_SECTION_START
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     doc = Document()
-    for name in ("Normal", "Title", "Heading 1", "Heading 2"):
+    section = doc.sections[0]
+    section.start_type = WD_SECTION_START.NEW_PAGE
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin = section.bottom_margin = Mm(20)
+    section.different_first_page_header_footer = True  # no page number on the cover
+    text_width = section.page_width - section.left_margin - section.right_margin
+
+    sizes = {"Normal": 10, "Title": 26, "Heading 1": 15, "Heading 2": 11}
+    for name, size in sizes.items():
         style = doc.styles[name]
         style.font.name = "SimSun"
+        style.font.size = Pt(size)
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    doc.styles["Normal"].paragraph_format.space_after = Pt(2)
+    doc.styles["Heading 1"].paragraph_format.space_before = Pt(0)
+    doc.styles["Heading 2"].paragraph_format.space_before = Pt(6)
+    toc_style = doc.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+    toc_style.base_style = doc.styles["Normal"]
+    toc_style.paragraph_format.space_after = Pt(0)
+    toc_style.paragraph_format.tab_stops.add_tab_stop(
+        text_width, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+    )
 
-    def centred(text, size):
+    def centred(text, size, bold=False):
         para = doc.add_paragraph()
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = para.add_run(text)
-        run.font.size = Pt(size)
+        run.font.size, run.font.bold = Pt(size), bold
         return para
 
     def page_break():
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("— ")
+    _field(footer, "begin")
+    _field(footer, "", " PAGE ")
+    _field(footer, "separate")
+    footer.add_run("1")
+    _field(footer, "end")
+    footer.add_run(" —")
+
     n = len(achievements)
+    layout = plan(achievements, demands)
     for _ in range(6):
         doc.add_paragraph()
     centred("科技成果汇编", 28)
@@ -266,30 +408,42 @@ def build_docx(job, achievements, demands, progress) -> bytes:
     centred(f"{timezone.localdate():%Y年%m月}", 12)
     page_break()
 
-    doc.add_heading("目　录", level=1)
-    for i, a in enumerate(achievements):
-        doc.add_paragraph(f"{i + 1}. {a.title}")
-    if demands:
-        doc.add_paragraph("企业技术需求清单")
+    # The contents: a TOC field whose cached result is the computed list, one page per
+    # TOC_ROWS_PER_PAGE entries like the PDF. Word's "update field" rebuilds it from the headings.
+    entries = contents(achievements, demands, layout)
+    centred("目　录", 15, bold=True)
+    for k, (label, number) in enumerate(entries):
+        para = doc.add_paragraph(style=toc_style)
+        if k == 0:
+            _field(para, "begin")
+            _field(para, "", ' TOC \\o "1-1" \\z \\u ')
+            _field(para, "separate")
+        elif k % TOC_ROWS_PER_PAGE == 0:
+            para.paragraph_format.page_break_before = True
+        para.add_run(f"{label}\t{number}")
+        if k == len(entries) - 1:
+            _field(para, "end")
     page_break()
+    progress("docx", layout.first_page - 1, force=True)
 
     for i, a in enumerate(achievements):
-        doc.add_heading(f"{i + 1}. {a.title}", level=1)
+        doc.add_heading(f"{i + 1}. {short(a.title, 2 * TOC_LABEL_WIDTH)}", level=1)
         table = doc.add_table(rows=0, cols=2)
         table.style = "Table Grid"
         for k, v in achievement_rows(a):
             cells = table.add_row().cells
-            cells[0].text, cells[1].text = k, v
-        for heading, text in (
-            ("成果简介", a.summary),
-            ("技术指标", a.technical_indicators),
-            ("应用领域", a.application_fields),
+            cells[0].text, cells[1].text = k, short(v, DOCX_CELL_LIMIT)
+        for heading, field in (
+            ("成果简介", "summary"),
+            ("技术指标", "technical_indicators"),
+            ("应用领域", "application_fields"),
         ):
             doc.add_heading(heading, level=2)
-            doc.add_paragraph(text or "—")
+            text = " ".join((getattr(a, field) or "").split())
+            limit = DOCX_TEXT_LIMITS[field]
+            doc.add_paragraph((text[:limit] + "…" if len(text) > limit else text) or "—")
         page_break()
-        if i % 25 == 0:
-            progress(60 + 35 * i // max(1, n))
+        progress("docx", layout.page_of(i))
     if demands:
         doc.add_heading("企业技术需求清单", level=1)
         table = doc.add_table(rows=1, cols=5)
@@ -325,16 +479,15 @@ def build(job_id: int) -> dict:
     if job is None:
         return {}
 
-    def progress(value):
-        jobs.update(progress=min(99, value))
-
     jobs.update(status=CompilationJob.Status.RUNNING, progress=1, message="")
     try:
         achievements = list(achievements_for(job))
         demands = demands_for(job)
+        layout = plan(achievements, demands)
         jobs.update(achievement_count=len(achievements), demand_count=len(demands))
+        progress = Progress(jobs, layout.pages_expected)
         pdf = build_pdf(job, achievements, demands, progress)
-        progress(58)
+        progress("pdf", layout.pages_expected, force=True)
         docx = build_docx(job, achievements, demands, progress)
         stamp = timezone.now()
         name = f"compilation-{job.pk}-{stamp:%Y%m%d%H%M%S}"
@@ -346,6 +499,7 @@ def build(job_id: int) -> dict:
         jobs.update(
             status=CompilationJob.Status.DONE,
             progress=100,
+            pages_done=layout.pages_expected,
             pdf_file=job.pdf_file.name,
             docx_file=job.docx_file.name,
             finished_at=stamp,

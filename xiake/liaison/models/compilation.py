@@ -23,6 +23,10 @@ class CompilationJob(AuditedModel):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Phase(models.TextChoices):
+        PDF = "pdf", _("Laying out the PDF")
+        DOCX = "docx", _("Writing the DOCX")
+
     title = models.CharField(_("compilation title"), max_length=200)
     owner_org = models.ForeignKey(
         "accounts.Organization",
@@ -53,6 +57,11 @@ class CompilationJob(AuditedModel):
         db_index=True,
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, editable=False)
+    phase = models.CharField(
+        _("build step"), max_length=8, choices=Phase.choices, blank=True, editable=False
+    )
+    pages_done = models.PositiveIntegerField(_("pages laid out"), default=0, editable=False)
+    pages_total = models.PositiveIntegerField(_("pages expected"), default=0, editable=False)
     achievement_count = models.PositiveIntegerField(
         _("achievements included"), default=0, editable=False
     )
@@ -96,6 +105,7 @@ class CompilationJob(AuditedModel):
         if self.owner_org_id is None and self.created_by_id:
             self.owner_org_id = self.created_by.organization_id
         self.status, self.progress, self.message = self.Status.QUEUED, 0, ""
+        self.phase, self.pages_done, self.pages_total = "", 0, 0
         super().save(*args, **kwargs)
         job_id = self.pk
         transaction.on_commit(lambda: queue_build(job_id))
