@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 LIST_SEPARATORS = re.compile(r"[,，;；、|\n]+")
@@ -152,6 +153,9 @@ class Column:
             return ""
         if isinstance(value, Decimal):
             return float(value) if value == value.quantize(Decimal("0.01")) else str(value)
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            # Spreadsheets hold no time zone (openpyxl refuses aware values): local wall time.
+            return timezone.localtime(value).replace(tzinfo=None)
         return value
 
 
