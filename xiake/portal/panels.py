@@ -55,7 +55,7 @@ class Panel:
 #: The panels of each role, in page order. Roles absent here (or a user with no role) get
 #: the ``public`` panels.
 ROLE_PANELS: dict[str, tuple[str, ...]] = {
-    Role.BUREAU: ("pending_reviews",),
+    Role.BUREAU: ("district_figures", "pending_reviews"),
     Role.ENTERPRISE: ("my_demands", "demand_matches", "upcoming_events", "my_consultations"),
     Role.UNIVERSITY: ("my_achievements", "my_cases", "my_contracts", "my_compilations"),
     Role.MANAGER: ("case_board", "assigned_demands"),
