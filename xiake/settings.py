@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "xiake.matching",
     "xiake.liaison",
     "xiake.portal",
+    "xiake.dashboard",
     "xiake.demo",
 ]
 

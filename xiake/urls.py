@@ -21,6 +21,7 @@ urlpatterns = [
     path("institutions/", include("xiake.institutions.urls")),
     path("liaison/", include("xiake.liaison.urls")),
     path("", include("xiake.portal.urls")),
+    path("dashboard/", include("xiake.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
