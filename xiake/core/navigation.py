@@ -79,9 +79,6 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Experts"), "catalog:expert_list", "person-badge", EVERYONE),
             MenuItem(_("Research platforms"), "catalog:platform_list", "building-gear", EVERYONE),
             MenuItem(_("Search and matching"), "matching:search", "search", EVERYONE),
-            MenuItem(
-                _("Possible duplicates"), "matching:duplicates", "files", frozenset({BUREAU})
-            ),
             MenuItem(_("Intermediary agencies"), "catalog:agency_list", "briefcase", MEMBERS),
             MenuItem(_("Transfer staff"), "catalog:transferstaff_list", "people", MEMBERS),
         ),
@@ -170,17 +167,7 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuItem(_("Docking cases"), "brokerage:dockingcase_list", "arrow-left-right", MEMBERS),
             MenuItem(_("Case board"), "brokerage:board", "kanban", MEMBERS),
-            MenuItem(
-                _("Manager workload"),
-                "brokerage:workload",
-                "person-workspace",
-                frozenset({BUREAU, MANAGER}),
-            ),
-            MenuItem(
-                _("Conversion funnel"), "brokerage:funnel", "funnel", frozenset({BUREAU, MANAGER})
-            ),
             MenuItem(_("Notifications"), "brokerage:notifications", "bell", LOGGED_IN),
-            MenuItem(_("Subscriptions"), "brokerage:subscriptions", "bookmark-star", LOGGED_IN),
         ),
     ),
     MenuGroup(
@@ -219,7 +206,6 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(
                 _("Change log"), "core:changerecord_list", "clock-history", frozenset({BUREAU})
             ),
-            MenuItem(_("Holiday calendar"), "core:holiday_list", "calendar-x", frozenset({BUREAU})),
             MenuItem(_("API documentation"), "api-docs", "code-square", LOGGED_IN),
         ),
     ),
