@@ -75,49 +75,109 @@ def check_formula(text: str):
     return tree
 
 
-def evaluate(tree, reports: list[dict], registry: dict) -> float:
-    """Value of a parsed formula for one institution (reports ordered by period)."""
+def calls(tree) -> set[tuple[str, str]]:
+    """The (aggregate, report field) pairs a parsed formula needs, e.g. {("sum", "revenue")}."""
+    return {
+        (node.func.id, node.args[0].id) for node in ast.walk(tree) if isinstance(node, ast.Call)
+    }
 
-    def col(name):
-        return [float(r[name] or 0) for r in reports]
+
+def evaluate_many(tree, aggregates: list[dict], registries: list[dict]) -> list[float]:
+    """Values of a parsed formula for many institutions at once (one pass over the tree).
+
+    ``aggregates[i]`` maps (aggregate, field) to institution i's value over the round's reports
+    (see ``report_aggregates``; an institution without reports has none, i.e. 0) and
+    ``registries[i]`` holds its registry fields. Division by zero gives 0.
+    """
+    n = len(aggregates)
 
     def walk(node):
         if isinstance(node, ast.Expression):
             return walk(node.body)
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return [float(node.value)] * n
         if isinstance(node, ast.Name):
-            return float(registry.get(node.id) or 0)
+            return [float(r.get(node.id) or 0) for r in registries]
         if isinstance(node, ast.UnaryOp):
-            return -walk(node.operand)
+            return [-v for v in walk(node.operand)]
         if isinstance(node, ast.BinOp):
-            a, b = walk(node.left), walk(node.right)
+            left, right = walk(node.left), walk(node.right)
             if isinstance(node.op, ast.Add):
-                return a + b
+                return [a + b for a, b in zip(left, right, strict=True)]
             if isinstance(node.op, ast.Sub):
-                return a - b
+                return [a - b for a, b in zip(left, right, strict=True)]
             if isinstance(node.op, ast.Mult):
-                return a * b
-            return a / b if b else 0.0
+                return [a * b for a, b in zip(left, right, strict=True)]
+            return [a / b if b else 0.0 for a, b in zip(left, right, strict=True)]
         if isinstance(node, ast.Call):
-            values = col(node.args[0].id)
-            fn = node.func.id
-            if not values:
-                return 0.0
-            if fn == "sum":
-                return sum(values)
-            if fn == "avg":
-                return sum(values) / len(values)
-            if fn == "last":
-                return values[-1]
-            if fn == "first":
-                return values[0]
-            half = len(values) // 2
-            a, b = sum(values[:half]), sum(values[half:])
-            return (b - a) / a if a else 0.0
+            key = (node.func.id, node.args[0].id)
+            return [agg.get(key, 0.0) for agg in aggregates]
         raise ValueError("unsupported")
 
     return walk(tree)
+
+
+def report_aggregates(start, end, needed: set[tuple[str, str]]) -> dict:
+    """institution id → {(aggregate, field): value} over the reports of months ``start``–``end``.
+
+    One grouped query over the period's reports, whatever the number of institutions: the number
+    of reports and the sums (``sum``; ``avg`` = sum / number of reports; ``growth`` = second half
+    over first half, the first half being the first ⌊n/2⌋ months the institution reported), and
+    the figures of its first and last reported month, picked by row number over its reports.
+    The statement is written out because it aggregates over a window (``ROW_NUMBER() OVER``),
+    which the ORM cannot group by; identifiers come from the model's own fields only (formulas
+    are checked against them), values are parameters. Results are floats; missing figures are 0.
+    """
+    from django.db import connection
+
+    from xiake.institutions.models import MonthlyReport
+
+    by_fn = defaultdict(set)
+    for fn, name in needed:
+        by_fn[fn].add(name)
+    summed = sorted(by_fn["sum"] | by_fn["avg"] | by_fn["growth"])
+    halved, first, last = sorted(by_fn["growth"]), sorted(by_fn["first"]), sorted(by_fn["last"])
+    if not needed:
+        return {}
+    meta, q = MonthlyReport._meta, connection.ops.quote_name
+    col = {name: q(meta.get_field(name).column) for name in summed + first + last}
+    inst, period = q(meta.get_field("institution").column), q(meta.get_field("period").column)
+    columns = (
+        [f"SUM({col[f]})" for f in summed]
+        + [f"SUM(CASE WHEN rn * 2 <= n THEN {col[f]} ELSE 0 END)" for f in halved]
+        + [f"MAX(CASE WHEN rn = 1 THEN {col[f]} END)" for f in first]
+        + [f"MAX(CASE WHEN rn = n THEN {col[f]} END)" for f in last]
+    )
+    sql = (
+        f"SELECT {inst}, MAX(n), {', '.join(columns)} FROM ("
+        f"SELECT {inst}, {', '.join(sorted(set(col.values())))}, "
+        f"ROW_NUMBER() OVER (PARTITION BY {inst} ORDER BY {period}) AS rn, "
+        f"COUNT(*) OVER (PARTITION BY {inst}) AS n "
+        f"FROM {q(meta.db_table)} WHERE {period} >= %s AND {period} <= %s"
+        f") AS period_reports GROUP BY {inst}"
+    )
+    params = [connection.ops.adapt_datefield_value(d) for d in (start, end)]
+    out = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for inst_id, n, *values in cursor.fetchall():
+            values = [float(v or 0) for v in values]
+            sums = dict(zip(summed, values, strict=False))
+            values = values[len(summed) :]
+            agg = {}
+            for name in summed:
+                agg["sum", name] = sums[name]
+                agg["avg", name] = sums[name] / n
+            for name, a in zip(halved, values, strict=False):
+                b = sums[name] - a
+                agg["growth", name] = (b - a) / a if a else 0.0
+            values = values[len(halved) :]
+            for fn, names in (("first", first), ("last", last)):
+                for name, value in zip(names, values, strict=False):
+                    agg[fn, name] = value
+                values = values[len(names) :]
+            out[inst_id] = agg
+    return out
 
 
 def normalise(method: str, values: dict, target=None) -> dict:
@@ -178,46 +238,55 @@ def grades(system, totals: dict) -> dict:
 
 
 def gather(round_):
-    """Inputs of a round: eligible institutions, their reports (as dicts) and evaluator scores."""
-    from xiake.institutions.models import Institution, MonthlyReport, Score
+    """Inputs of a round, aggregated in the database.
+
+    Returns the institutions as ``{id: registry values}`` (ordered by id), the report aggregates
+    the computed indicators need, the evaluators' mean score per (institution, indicator) and the
+    eligible institution ids.
+    """
+    from django.db.models import Count, Sum
+
+    from xiake.institutions.models import Institution, Score, months_between
 
     system = round_.system
-    fields = sorted(report_fields())
-    insts = list(Institution.objects.order_by("pk"))
-    reports = defaultdict(list)
-    qs = MonthlyReport.objects.filter(
-        period__gte=round_.period_start, period__lte=round_.period_end
-    ).order_by("period")
-    for row in qs.values("institution_id", "period", *fields):
-        reports[row["institution_id"]].append(row)
-    scores = defaultdict(lambda: defaultdict(list))
-    for s in Score.objects.filter(assignment__round=round_).values(
-        "assignment__institution_id", "indicator_id", "value"
+    needed = set()
+    for ind in system.indicators.all():
+        if ind.method == "computed":
+            needed |= calls(check_formula(ind.formula))
+    registry_fields = sorted(REGISTRY_FIELDS)
+    insts, eligible = {}, set()
+    for pk, established_on, *values in Institution.objects.order_by("pk").values_list(
+        "pk", "established_on", *registry_fields
     ):
-        scores[s["assignment__institution_id"]][s["indicator_id"]].append(float(s["value"]))
-    eligible = {i.pk for i in insts if i.months_operating(round_.period_end) >= system.min_months}
-    return insts, reports, scores, eligible
+        insts[pk] = dict(zip(registry_fields, values, strict=True))
+        if months_between(established_on, round_.period_end) >= system.min_months:
+            eligible.add(pk)
+    aggregates = report_aggregates(round_.period_start, round_.period_end, needed)
+    scores = defaultdict(dict)
+    for inst_id, ind_id, total, n in (
+        Score.objects.filter(assignment__round=round_)
+        .values("assignment__institution_id", "indicator_id")
+        .annotate(total=Sum("value"), n=Count("pk"))
+        .values_list("assignment__institution_id", "indicator_id", "total", "n")
+        .order_by()
+    ):
+        scores[inst_id][ind_id] = float(total) / n
+    return insts, aggregates, scores, eligible
 
 
-def raw_values(round_, insts, reports, scores, eligible):
+def raw_values(round_, insts, aggregates, scores, eligible):
     """indicator id → {institution id: raw value} for eligible institutions."""
+    ids = [pk for pk in insts if pk in eligible]
+    aggs = [aggregates.get(pk, {}) for pk in ids]
+    registries = [insts[pk] for pk in ids]
     raw = {}
     for ind in round_.system.indicators.all():
-        values = {}
         if ind.method == "computed":
-            tree = check_formula(ind.formula)
-            for inst in insts:
-                if inst.pk in eligible:
-                    registry = {f: getattr(inst, f) for f in REGISTRY_FIELDS}
-                    values[inst.pk] = evaluate(tree, reports[inst.pk], registry)
+            values = evaluate_many(check_formula(ind.formula), aggs, registries)
         else:
-            for inst in insts:
-                if inst.pk in eligible:
-                    given = scores[inst.pk].get(ind.pk)
-                    values[inst.pk] = (
-                        sum(given) / len(given) / ind.max_score * 100 if given else 0.0
-                    )
-        raw[ind.pk] = values
+            means = [scores[pk].get(ind.pk) for pk in ids]
+            values = [m / ind.max_score * 100 if m is not None else 0.0 for m in means]
+        raw[ind.pk] = dict(zip(ids, values, strict=True))
     return raw
 
 
@@ -238,10 +307,8 @@ def fingerprint(round_, raw) -> str:
             (i.code, str(i.weight), i.formula, i.normalisation, str(i.target))
             for i in round_.system.indicators.order_by("code")
         ],
-        "raw": {
-            str(k): {str(i): round(v, 6) for i, v in sorted(d.items())}
-            for k, d in sorted(raw.items())
-        },
+        # Keys are ordered by sort_keys (as strings), so the order of ``raw`` does not matter.
+        "raw": {str(k): {str(i): round(v, 6) for i, v in d.items()} for k, d in raw.items()},
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -249,8 +316,8 @@ def fingerprint(round_, raw) -> str:
 def compute(round_) -> dict:
     """Compute every result of ``round_`` from the stored inputs; returns the computation."""
     indicators = list(round_.system.indicators.all())
-    insts, reports, scores, eligible = gather(round_)
-    raw = raw_values(round_, insts, reports, scores, eligible)
+    insts, aggregates, scores, eligible = gather(round_)
+    raw = raw_values(round_, insts, aggregates, scores, eligible)
     normalised = {
         ind.pk: (
             normalise(ind.normalisation, raw[ind.pk], ind.target)
@@ -276,6 +343,8 @@ def compute(round_) -> dict:
 
 
 AWARDS = {"excellent": "一等奖励", "good": "二等奖励"}
+#: The stored values of a result that a recomputation compares before rewriting it.
+RESULT_VALUES = ("eligible", "total", "rank", "grade", "award", "details")
 
 
 def run(round_) -> int:
@@ -286,37 +355,67 @@ def run(round_) -> int:
     if round_.status == "published":
         raise TransitionError(_("A published round is never recomputed."))
     c = compute(round_)
+    eligible, totals, ranks, grades_ = c["eligible"], c["totals"], c["ranks"], c["grades"]
+    columns = [
+        (
+            ind.code,
+            ind.dimension,
+            str(ind.weight),
+            {pk: round(v, 4) for pk, v in c["raw"][ind.pk].items()},
+            {pk: round(v, 2) for pk, v in c["normalised"][ind.pk].items()},
+        )
+        for ind in c["indicators"]
+    ]
     results = []
-    for inst in c["insts"]:
-        ok = inst.pk in c["eligible"]
+    for pk in c["insts"]:
+        ok = pk in eligible
         details = {
-            ind.code: {
-                "dimension": ind.dimension,
-                "weight": str(ind.weight),
-                "raw": round(c["raw"][ind.pk].get(inst.pk, 0.0), 4) if ok else None,
-                "score": round(c["normalised"][ind.pk].get(inst.pk, 0.0), 2) if ok else None,
+            code: {
+                "dimension": dimension,
+                "weight": weight,
+                "raw": raw.get(pk, 0.0) if ok else None,
+                "score": score.get(pk, 0.0) if ok else None,
             }
-            for ind in c["indicators"]
+            for code, dimension, weight, raw, score in columns
         }
         results.append(
             EvaluationResult(
                 round=round_,
-                institution=inst,
+                institution_id=pk,
                 eligible=ok,
-                total=Decimal(f"{c['totals'].get(inst.pk, 0.0):.2f}") if ok else None,
-                rank=c["ranks"].get(inst.pk) if ok else None,
-                grade=c["grades"].get(inst.pk, "fail") if ok else "ineligible",
-                award=AWARDS.get(c["grades"].get(inst.pk), "") if ok else "",
+                total=Decimal(f"{totals.get(pk, 0.0):.2f}") if ok else None,
+                rank=ranks.get(pk) if ok else None,
+                grade=grades_.get(pk, "fail") if ok else "ineligible",
+                award=AWARDS.get(grades_.get(pk), "") if ok else "",
                 details=details,
             )
         )
+    # Results are derived from the stored inputs. Only rows whose values changed are replaced
+    # (deleted in one statement and bulk-inserted, not row by row: a change record per row made a
+    # recomputation O(rows) queries), so that recomputing an unchanged round writes nothing and
+    # unchanged results keep their id (links to their PDF stay valid). The round's own change
+    # record keeps the computation time and the inputs fingerprint.
+    changed = {r.institution_id: r for r in results}
+    stale, everything_stale = [], True
+    stored = EvaluationResult.objects.filter(round=round_).values_list(
+        "institution_id", "pk", *RESULT_VALUES
+    )
+    for inst_id, pk, *values in stored.iterator(chunk_size=2000):
+        new = changed.get(inst_id)
+        if new is not None and values == [getattr(new, f) for f in RESULT_VALUES]:
+            del changed[inst_id]
+            everything_stale = False
+        else:
+            stale.append(pk)
     with transaction.atomic():
-        # Results are derived from the stored inputs: replaced in one statement, not row by row
-        # (a change record per deleted row made a recomputation O(rows) queries). The round's own
-        # change record keeps the computation time and the inputs fingerprint.
-        old = EvaluationResult.objects.filter(round=round_)
-        old._raw_delete(old.db)
-        EvaluationResult.objects.bulk_create(results, batch_size=500)
+        if everything_stale:
+            old = EvaluationResult.objects.filter(round=round_)
+            old._raw_delete(old.db)
+        else:
+            for i in range(0, len(stale), 1000):  # stays under SQLite's parameter limit
+                old = EvaluationResult.objects.filter(round=round_, pk__in=stale[i : i + 1000])
+                old._raw_delete(old.db)
+        EvaluationResult.objects.bulk_create(list(changed.values()), batch_size=2000)
         round_.status = "computed"
         round_.computed_at = timezone.now()
         round_.inputs_hash = c["fingerprint"]

@@ -76,6 +76,13 @@ class VersionedRule(AuditedModel):
         )
 
 
+def months_between(start, on) -> int:
+    """Whole calendar months from ``start`` to ``on`` (0 when ``start`` is unknown)."""
+    if not start:
+        return 0
+    return (on.year - start.year) * 12 + on.month - start.month
+
+
 class FilingRule(VersionedRule):
     """Filing (备案) conditions of one version, e.g. Nanjing 2020 (domain.md §6)."""
 
@@ -174,10 +181,7 @@ class Institution(AuditedModel):
         return self.name
 
     def months_operating(self, on=None) -> int:
-        if not self.established_on:
-            return 0
-        on = on or dt.date.today()
-        return (on.year - self.established_on.year) * 12 + on.month - self.established_on.month
+        return months_between(self.established_on, on or dt.date.today())
 
     def filing_check(self, rule=None, on=None):
         """Each filing condition of the rule in force: (label, required, actual, met)."""
