@@ -14,8 +14,9 @@ class MatchingConfig(AppConfig):
         from xiake.matching import feed, views
 
         feed.connect()
-        if views.detail_section not in core_views.detail_section_providers:
-            core_views.detail_section_providers.append(views.detail_section)
+        for provider in (views.duplicates_section, views.detail_section):
+            if provider not in core_views.detail_section_providers:
+                core_views.detail_section_providers.append(provider)
         # the demo generator bulk-creates records (no signals): ask every node to rebuild
         register(DemoStep("matching", generate=_demo_rebuild))
 

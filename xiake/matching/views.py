@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -10,6 +12,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from xiake.core.roles import is_bureau
 from xiake.matching import api
 from xiake.matching.documents import model_of
 from xiake.matching.feed import KINDS, kind_of
@@ -76,6 +79,38 @@ def detail_section(request, resource, obj):
         {"kind": kind, "obj": obj, "tabs": tabs},
         request=request,
     )
+
+
+def duplicates_section(request, resource, obj):
+    """Provider for core's detail pages: "possible duplicates" on an achievement or demand, shown
+    to those who may change the record (its organisation) and to the bureau."""
+    from xiake.matching import duplicates
+
+    if kind_of(resource.model) not in duplicates.KINDS:
+        return None
+    if not (is_bureau(request.user) or resource.policy().can(request.user, obj, "change")):
+        return None
+    found = duplicates.near_duplicates(request.user, obj)
+    if not found:
+        return None
+    return render_to_string(
+        "matching/duplicates_section.html", {"duplicates": found}, request=request
+    )
+
+
+def duplicates_queue(request):
+    """The bureau's list of records awaiting review that look like copies of other records."""
+    from xiake.matching import duplicates
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_bureau(request.user):
+        raise PermissionDenied
+    rows = [
+        (model_of(kind)._meta.verbose_name, obj, dups)
+        for kind, obj, dups in duplicates.review_queue(request.user)
+    ]
+    return render(request, "matching/duplicates.html", {"rows": rows})
 
 
 def _bad(message):

@@ -1,0 +1,134 @@
+"""Near-duplicate achievements and demands: crafted copies are flagged, distinct records are not."""
+
+import pytest
+
+from tests.base import client_for
+from tests.factories import make_achievement, make_demand
+from xiake.matching import duplicates
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY = (
+    "本发明提供一种双相不锈钢焊接接头耐点蚀处理方法。焊后对接头进行固溶处理并控制冷却速度，"
+    "使铁素体与奥氏体两相比例恢复到1:1，焊缝在3.5%氯化钠溶液中的点蚀电位提高150mV，"
+    "适用于海水淡化装置和海洋平台管道。"
+)
+# the same patent as filed by a second office: title reordered, one sentence rewritten
+COPY_SUMMARY = (
+    "本发明涉及双相不锈钢焊接接头的耐点蚀处理方法。焊后对接头进行固溶处理并控制冷却速度，"
+    "使铁素体与奥氏体两相比例恢复到1:1，焊缝在3.5%氯化钠溶液中的点蚀电位可提高约150mV，"
+    "可用于海洋平台管道及海水淡化装置。"
+)
+SAME_TOPIC_SUMMARY = (
+    "针对双相不锈钢管道激光焊接后残余应力大的问题，提出振动时效与局部感应加热相结合的"
+    "应力调控工艺，焊接残余应力峰值降低40%，接头疲劳寿命提高一倍，适用于油气输送管线。"
+)
+
+
+@pytest.fixture
+def records(orgs):
+    original = make_achievement(
+        orgs["university"],
+        title="一种双相不锈钢焊接接头耐点蚀处理方法",
+        keywords="双相不锈钢,焊接接头,点蚀",
+        summary=SUMMARY,
+        ip_numbers="ZL201910123456.7",
+    )
+    return {
+        "original": original,
+        "copy": make_achievement(
+            orgs["university2"],
+            title="双相不锈钢焊接接头的耐点蚀处理方法",
+            keywords="双相不锈钢,焊接,耐点蚀",
+            summary=COPY_SUMMARY,
+            status="pending",
+        ),
+        "same_patent": make_achievement(
+            orgs["university2"],
+            title="海洋管道焊缝防腐新工艺",
+            keywords="防腐",
+            summary="面向海洋工程的焊缝处理工艺。",
+            ip_numbers="zl 2019 1012 3456.7, ZL202010000001.1",
+        ),
+        "same_topic": make_achievement(
+            orgs["university2"],
+            title="双相不锈钢管道激光焊接残余应力调控技术",
+            keywords="双相不锈钢,激光焊接,残余应力",
+            summary=SAME_TOPIC_SUMMARY,
+        ),
+        "unrelated": make_achievement(
+            orgs["university2"], title="小麦抗旱育种", keywords="小麦", summary="抗旱小麦新品种。"
+        ),
+    }
+
+
+def test_copies_are_flagged_and_distinct_records_on_the_same_topic_are_not(records, users):
+    original = records["original"]
+    mine = duplicates.shingles(duplicates.record_text("achievement", original))
+
+    def score(name):
+        other = duplicates.shingles(duplicates.record_text("achievement", records[name]))
+        return duplicates.similarity(mine, other)
+
+    assert score("copy") >= duplicates.THRESHOLD
+    assert score("same_topic") < duplicates.THRESHOLD / 2
+    assert score("unrelated") < 0.05
+    found = {d.obj.pk: d for d in duplicates.near_duplicates(users["bureau"], original)}
+    assert set(found) == {records["copy"].pk, records["same_patent"].pk}
+    assert found[records["same_patent"].pk].shared_ip == ["zl201910123456.7"]
+    assert found[records["same_patent"].pk].similarity == 1.0
+    assert found[records["copy"].pk].similarity == round(score("copy"), 3)
+    # symmetric: the copy finds the original
+    back = duplicates.near_duplicates(users["bureau"], records["copy"])
+    assert original.pk in {d.obj.pk for d in back}
+
+
+def test_only_records_the_user_may_view_are_offered_as_duplicates(records, users):
+    # the pending copy belongs to another university: the original's owner must not learn of it
+    found = duplicates.near_duplicates(users["university"], records["original"])
+    assert records["copy"].pk not in {d.obj.pk for d in found}
+    assert records["same_patent"].pk in {d.obj.pk for d in found}  # published
+
+
+def test_near_duplicate_demands(orgs, users):
+    text = "我司生产不锈钢管材，焊缝处在海水环境下半年就出现锈蚀，需要提高焊缝耐海水腐蚀能力，预算50万元。"
+    first = make_demand(orgs["enterprise"], title="不锈钢管焊缝海水腐蚀问题", description=text)
+    again = make_demand(
+        orgs["enterprise2"],
+        title="不锈钢管焊缝在海水中腐蚀的问题",
+        description=text.replace("我司", "本公司").replace("预算50万元", "预算约50万元"),
+    )
+    other = make_demand(
+        orgs["enterprise2"],
+        title="锂电池极片涂布厚度不均",
+        description="涂布机速度提高后面密度波动大。",
+    )
+    found = [d.obj.pk for d in duplicates.near_duplicates(users["bureau"], first)]
+    assert found == [again.pk]
+    assert other.pk not in found
+
+
+def test_record_page_flags_duplicates_to_its_owner_and_the_bureau_only(records, users):
+    url = records["original"].get_absolute_url()
+    for role in ("bureau", "university"):
+        page = client_for(users[role]).get(url)
+        assert page.status_code == 200
+        assert 'data-testid="duplicates"' in page.content.decode()
+        assert records["same_patent"].title in page.content.decode()
+    for role in ("university2", "enterprise"):
+        page = client_for(users[role]).get(url)
+        assert page.status_code == 200
+        assert 'data-testid="duplicates"' not in page.content.decode()
+    assert 'data-testid="duplicates"' not in client_for(None).get(url).content.decode()
+
+
+def test_bureau_queue_lists_pending_records_that_look_like_copies(records, users):
+    page = client_for(users["bureau"]).get("/matching/duplicates/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert records["copy"].title in body  # pending, looks like the original
+    assert records["original"].title in body  # shown as what it looks like
+    assert records["same_topic"].get_absolute_url() not in body
+    assert client_for(users["university"]).get("/matching/duplicates/").status_code == 403
+    anonymous = client_for(None).get("/matching/duplicates/")
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
