@@ -58,10 +58,10 @@ def remind_stale_cases(today: dt.date, rules: dict) -> int:
 
 
 def remind_deadlines(today: dt.date, rules: dict) -> dict:
-    from xiake.contracts.models import OPEN_STATES, Holiday, TechContract
-    from xiake.contracts.workdays import add_working_days
+    from xiake.contracts.models import OPEN_STATES, TechContract
+    from xiake.core.calendar import add_working_days
 
-    horizon = add_working_days(today, rules["deadline_approaching"], *Holiday.calendar())
+    horizon = add_working_days(today, rules["deadline_approaching"])
     counts = {"approaching": 0, "overdue": 0}
     bureau = None
     qs = TechContract.objects.filter(

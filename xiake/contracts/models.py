@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xiake.contracts.policies import ContractPolicy
-from xiake.contracts.workdays import add_working_days
+from xiake.core.calendar import add_working_days
 from xiake.core.models import AuditedModel
 from xiake.core.querysets import RestrictedQuerySet
 
@@ -94,41 +94,10 @@ class RegistrationRuleSet(models.Model):
     def deadline(self, start: dt.date, *, expert: bool = False) -> dt.date:
         """The last day of the statutory period that starts on ``start``."""
         if expert and self.expert_days:
-            return add_working_days(start, self.expert_days, *Holiday.calendar())
+            return add_working_days(start, self.expert_days)
         if self.working_days:
-            return add_working_days(start, self.deadline_days, *Holiday.calendar())
+            return add_working_days(start, self.deadline_days)
         return start + dt.timedelta(days=self.deadline_days)
-
-
-class Holiday(models.Model):
-    """One day of the official calendar: a public holiday, or a weekend day made a working day."""
-
-    date = models.DateField(_("date"), unique=True)
-    is_working_day = models.BooleanField(
-        _("adjusted working day"), default=False, help_text=_("A weekend day worked (调休).")
-    )
-    name = models.CharField(_("name"), max_length=60)
-    source = models.CharField(_("source"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holidays")
-        ordering = ["date"]
-
-    def __str__(self):
-        return f"{self.date} {self.name}"
-
-    @classmethod
-    def calendar(cls) -> tuple[frozenset, frozenset]:
-        """(holidays, adjusted working days) — the whole table: a few dozen rows a year."""
-        holidays, workdays = set(), set()
-        for date, working in cls.objects.values_list("date", "is_working_day"):
-            (workdays if working else holidays).add(date)
-        return frozenset(holidays), frozenset(workdays)
-
-    @classmethod
-    def known_years(cls) -> list[int]:
-        return sorted({d.year for d in cls.objects.values_list("date", flat=True)})
 
 
 class RegistrationStatus(models.TextChoices):

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from xiake.core import (
+            calendar,  # noqa: F401  (registers the holiday calendar's pages and API)
             changelog,  # noqa: F401  (connects the audit signal handlers)
             pagecache,
         )

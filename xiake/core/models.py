@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.policies import BureauOnlyPolicy
 from xiake.core.querysets import RestrictedQuerySet
 from xiake.core.review import STATUS_BADGES, TRANSITIONS, ReviewStatus, TransitionError
 
@@ -265,3 +266,39 @@ class ReviewedModel(AuditedModel):
         self.save()
         self._skip_changelog = False
         record_change(self, "review", before=before, comment=f"{t.label}: {comment}".rstrip(": "))
+
+
+class Holiday(AuditedModel):
+    """One day of the official calendar that differs from Monday–Friday: a public holiday, or a
+    weekend day worked in exchange (调休, ``is_workday``). The platform's only calendar: contract
+    registration deadlines, consultation service levels and reminders all count with it
+    (``xiake.core.calendar``)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    is_workday = models.BooleanField(
+        _("working day"), default=False, help_text=_("A weekend day worked (调休).")
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    policy = BureauOnlyPolicy()
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+    @classmethod
+    def calendar(cls) -> tuple[frozenset, frozenset]:
+        """(holidays, adjusted working days) — the whole table: a few dozen rows a year."""
+        holidays, workdays = set(), set()
+        for date, working in cls.objects.values_list("date", "is_workday"):
+            (workdays if working else holidays).add(date)
+        return frozenset(holidays), frozenset(workdays)
+
+    @classmethod
+    def known_years(cls) -> list[int]:
+        return sorted({d.year for d in cls.objects.values_list("date", flat=True)})

@@ -43,3 +43,6 @@ def resource_urls(app_label: str) -> list:
             view = view_class.as_view(resource=resource)
             patterns.append(path(prefix + suffix, view, name=f"{resource.model_name}_{action}"))
     return patterns
+
+
+urlpatterns += resource_urls("core")  # the holiday calendar (xiake.core.calendar)

@@ -4,8 +4,8 @@ What it writes, at ``scale=1`` (the seed's figures, domain.md §1): docking assi
 universities, their ~100 faculties and 4 institutes; a year of contact logs; four joint meetings with
 decisions and tasks in every state (some overdue); 94 events of the five types over two years whose
 check-ins come from exactly ``SERVED`` = 3,075 distinct enterprises (light-weight demo enterprises
-are added in bulk so that there are enough of them); policy documents with their clauses; the
-holiday calendar and an SLA rule when missing; consultations in every state; tech-finance records
+are added in bulk so that there are enough of them); policy documents with their clauses; an
+SLA rule when missing (the holiday calendar ships with core); consultations in every state; tech-finance records
 (investors of the fund alliance, financing needs, roadshow sessions, interest, follow-ups,
 investments with co-investors).
 
@@ -378,23 +378,10 @@ class Generator:
 
     # -- calendar ---------------------------------------------------------------------------------
     def calendar(self):
-        from xiake.liaison.models import Holiday, SlaRule
+        # The holiday calendar is the platform's (core.Holiday, shipped by migration); only the
+        # consultation service level is demo data.
+        from xiake.liaison.models import SlaRule
 
-        days = []
-        for name, first, last, worked in HOLIDAYS:
-            d = first
-            while d <= last:
-                days.append((d, name, False))
-                d += dt.timedelta(days=1)
-            days += [(w, f"{name}调休上班", True) for w in worked]
-        existing = set(Holiday.objects.values_list("date", flat=True))
-        rows = [
-            Holiday(date=d, name=name, is_workday=w, is_demo=True)
-            for d, name, w in days
-            if d not in existing
-        ]
-        Holiday.objects.bulk_create(rows)
-        self.counts["holiday calendar days"] = len(rows)
         if SlaRule.current(self.today) is None:
             SlaRule.objects.bulk_create(  # bulk: no per-row change record (one summary instead)
                 [
@@ -1379,43 +1366,6 @@ FEEDBACK = (
 )
 
 # Official holiday arrangements (国务院办公厅通知): (name, first day, last day, worked weekend days).
-HOLIDAYS = (
-    ("元旦", dt.date(2025, 1, 1), dt.date(2025, 1, 1), ()),
-    (
-        "春节",
-        dt.date(2025, 1, 28),
-        dt.date(2025, 2, 4),
-        (dt.date(2025, 1, 26), dt.date(2025, 2, 8)),
-    ),
-    ("清明节", dt.date(2025, 4, 4), dt.date(2025, 4, 6), ()),
-    ("劳动节", dt.date(2025, 5, 1), dt.date(2025, 5, 5), (dt.date(2025, 4, 27),)),
-    ("端午节", dt.date(2025, 5, 31), dt.date(2025, 6, 2), ()),
-    (
-        "国庆节、中秋节",
-        dt.date(2025, 10, 1),
-        dt.date(2025, 10, 8),
-        (dt.date(2025, 9, 28), dt.date(2025, 10, 11)),
-    ),
-    ("元旦", dt.date(2026, 1, 1), dt.date(2026, 1, 3), (dt.date(2026, 1, 4),)),
-    (
-        "春节",
-        dt.date(2026, 2, 15),
-        dt.date(2026, 2, 23),
-        (dt.date(2026, 2, 14), dt.date(2026, 2, 28)),
-    ),
-    ("清明节", dt.date(2026, 4, 4), dt.date(2026, 4, 6), ()),
-    ("劳动节", dt.date(2026, 5, 1), dt.date(2026, 5, 5), (dt.date(2026, 5, 9),)),
-    ("端午节", dt.date(2026, 6, 19), dt.date(2026, 6, 21), ()),
-    ("中秋节", dt.date(2026, 9, 25), dt.date(2026, 9, 27), ()),
-    (
-        "国庆节",
-        dt.date(2026, 10, 1),
-        dt.date(2026, 10, 7),
-        (dt.date(2026, 9, 20), dt.date(2026, 10, 10)),
-    ),
-)
-
-
 def generate(context, scale: float = 1.0, today: dt.date | None = None) -> dict:
     return Generator(context, scale, today).run()
 
@@ -1508,7 +1458,6 @@ def flush() -> dict:
         m.Consultation,
         m.PolicyClause,
         m.PolicyDocument,
-        m.Holiday,
         m.SlaRule,
     ]:
         out[str(model._meta.verbose_name_plural)] = _raw_delete(model.objects.filter(is_demo=True))

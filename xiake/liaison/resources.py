@@ -188,20 +188,6 @@ class PolicyClauseResource(Resource):
 
 
 @register
-class HolidayResource(Resource):
-    model = m.Holiday
-    api_name = "holidays"
-    icon = "bi-calendar-x"
-    list_columns = ("date", "name", "is_workday")
-    ordering_fields = ("date",)
-    filter_fields = ("is_workday",)
-    search_fields = ("name",)
-    form_fields = ("date", "name", "is_workday")
-    natural_key = ("date",)
-    url_prefix = "holidays/"
-
-
-@register
 class SlaRuleResource(Resource):
     model = m.SlaRule
     api_name = "sla-rules"

@@ -1,9 +1,9 @@
 """Models of the liaison app, one module per sub-domain."""
 
+from xiake.core.models import Holiday  # noqa: F401  (the platform's one calendar lives in core)
 from xiake.liaison.models.compilation import CompilationJob  # noqa: F401
 from xiake.liaison.models.consultations import (  # noqa: F401
     Consultation,
-    Holiday,
     PolicyClause,
     PolicyDocument,
     SlaRule,

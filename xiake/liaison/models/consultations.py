@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.calendar import add_working_days  # noqa: F401  (the one calendar, core)
 from xiake.core.models import AuditedModel
 from xiake.liaison import policies
 
@@ -71,41 +72,6 @@ class PolicyClause(AuditedModel):
             "number": self.number,
             "heading": self.heading,
         }
-
-
-class Holiday(AuditedModel):
-    """One day of the official calendar that differs from Monday–Friday: a holiday, or a weekend
-    day worked in exchange (调休, ``is_workday``)."""
-
-    date = models.DateField(_("date"), unique=True)
-    name = models.CharField(_("name"), max_length=60)
-    is_workday = models.BooleanField(_("working day"), default=False)
-    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
-
-    policy = policies.BureauPolicy()
-
-    class Meta:
-        verbose_name = _("calendar day")
-        verbose_name_plural = _("holiday calendar")
-        ordering = ["date"]
-
-    def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.name}"
-
-
-def add_working_days(start: dt.date, n: int) -> dt.date:
-    """The date ``n`` working days after ``start``, by the holiday calendar in the database."""
-    horizon = start + dt.timedelta(days=n * 3 + 30)
-    special = dict(
-        Holiday.objects.filter(date__gt=start, date__lte=horizon).values_list("date", "is_workday")
-    )
-    day = start
-    while n > 0:
-        day += dt.timedelta(days=1)
-        working = special.get(day, day.weekday() < 5)
-        if working:
-            n -= 1
-    return day
 
 
 class SlaRule(AuditedModel):

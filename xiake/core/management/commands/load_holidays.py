@@ -1,8 +1,8 @@
-"""Load one year of the official holiday calendar from a JSON file (see contracts.holidays)."""
+"""Load one year of the official holiday calendar from a JSON file (see xiake.core.calendar)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xiake.contracts.holidays import HolidayDataError, load_file
+from xiake.core.calendar import HolidayDataError, load_file
 
 
 class Command(BaseCommand):
