@@ -11,7 +11,9 @@ A fresh var dir (SQLite) is migrated by ``xiake migrate``; a child process (this
    request pays with a real queue), delivering in-site (``push.push_achievement``: recommend +
    subscriber query + notification inserts, as the worker runs it), the e-mail copies through
    Django's locmem backend, tracemalloc peak and the growth of the child's peak RSS.
-2. Statistics: ``--contracts`` contracts (bulk insert, 70 % registered), ``GET
+2. Statistics: ``--contracts`` contracts (bulk insert, 70 % registered, then counted into the
+   statistics cells by ``rollup.rebuild``, timed), one contract saved through the cells, the page
+   figures grouped directly vs from the cells (and checked equal), then ``GET
    /contracts/statistics/`` as the bureau through Django's test client (in-process, no HTTP
    server), interleaved with ``GET /health/`` — the bare-view baseline of the same run — p50/p99.
 
@@ -210,6 +212,35 @@ def worker(args) -> dict:
             batch = []
     TechContract.objects.bulk_create(batch)
     out["setup_contracts_s"] = time.perf_counter() - t
+    # bulk_create calls no save(): count the contracts into the statistics cells as the demo and
+    # imports do (a full rebuild: what `xiake contract_rollup --rebuild` costs at this size)
+    from xiake.contracts import rollup
+
+    t = time.perf_counter()
+    out["rollup_cells"] = rollup.rebuild()
+    out["rollup_rebuild_s"] = time.perf_counter() - t
+    # one contract moved through the workflow's path (save + cells), as a registrar's click does
+    c = TechContract.objects.filter(status="submitted").first()
+    t = time.perf_counter()
+    c.status = "registered"
+    c.save()
+    out["rollup_one_save_ms"] = (time.perf_counter() - t) * 1000
+    # the same figures grouped directly over the table (what the page did before the cells)
+    from xiake.contracts import stats
+
+    t = time.perf_counter()
+    direct = stats.report(bureau, "registered", "year", use_rollup=False)
+    out["direct_grouping_ms"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    cells = stats.report(bureau, "registered", "year", use_rollup=True)
+    out["from_cells_ms"] = (time.perf_counter() - t) * 1000
+    out["cells_equal_direct"] = (direct[0].count, direct[0].total, direct[0].tech) == (
+        cells[0].count,
+        cells[0].total,
+        cells[0].tech,
+    ) and [[(r.key, r.count, r.total, r.tech) for r in rows] for _, rows in direct[1]] == [
+        [(r.key, r.count, r.total, r.tech) for r in rows] for _, rows in cells[1]
+    ]
 
     client = Client()
     client.force_login(bureau)
@@ -223,8 +254,6 @@ def worker(args) -> dict:
             r = client.get(path)
             times[name].append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200
-    from xiake.contracts import stats
-
     out["stats_registered_contracts"] = stats.totals(stats.base_queryset(bureau)).count
     out["latency_ms"] = {
         name: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99), "n": len(v)}
@@ -298,6 +327,20 @@ def main(argv=None) -> int:
         table(
             ["GET (bureau, in-process)", "p50 ms", "p99 ms", "n"],
             [[k, v["p50"], v["p99"], v["n"]] for k, v in result["latency_ms"].items()],
+        )
+    )
+    print()
+    print(
+        table(
+            ["statistics cells", "value"],
+            [
+                ["cells after rebuild", result["rollup_cells"]],
+                ["rebuild over all contracts, s", result["rollup_rebuild_s"]],
+                ["one contract saved (row + cells), ms", result["rollup_one_save_ms"]],
+                ["page figures grouped directly, ms", result["direct_grouping_ms"]],
+                ["page figures from the cells, ms", result["from_cells_ms"]],
+                ["cells == direct grouping", result["cells_equal_direct"]],
+            ],
         )
     )
     print(f"\n{path}")

@@ -8,8 +8,10 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Technology contracts")
 
     def ready(self):
-        from xiake.contracts import demo, panels, resources  # noqa: F401  (pages, API, detail panel)
+        from xiake.contracts import demo, panels, resources, rollup  # noqa: F401  (pages, API, panel)
         from xiake.demo.extensions import DemoStep, register
+
+        rollup.connect()  # statistics cells follow deletes and imports
 
         register(DemoStep("contracts", generate=demo.generate, flush=demo.flush))
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from xiake.contracts import rollup
 from xiake.contracts.models import (
     REGISTERED_STATES,
     Payment,
@@ -160,6 +161,7 @@ def generate(context) -> dict:
             contracts.append(c)
             i += 1
     TechContract.objects.bulk_create(contracts)
+    rollup.add(contracts)  # bulk_create calls no save(): count them in the statistics cells
     payments, attachments = [], []
     for c in contracts:
         first = (c.total_amount * Decimal("0.3")).quantize(Decimal("0.01"))

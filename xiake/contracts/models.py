@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -307,7 +307,13 @@ class TechContract(AuditedModel):
         if errors:
             raise ValidationError(errors)
         self.tech_amount = self.total_amount - (self.non_technical_amount or ZERO)
-        super().save(*args, **kwargs)
+        from xiake.contracts import rollup
+
+        # The statistics cells move with the contract, in the same transaction.
+        with transaction.atomic():
+            old = rollup.fetch(self.pk, lock=True) if self.pk else None
+            super().save(*args, **kwargs)
+            rollup.apply(old, rollup.facts_of(self))
 
     @property
     def is_registered(self) -> bool:
@@ -374,3 +380,46 @@ class Payment(AuditedModel):
             errors["received_on"] = _("Give the date the money was received.")
         if errors:
             raise ValidationError(errors)
+
+
+class ContractRollup(models.Model):
+    """Running totals of contracts for the statistics page (``xiake.contracts.rollup``).
+
+    One row per breakdown (``dimension``: signing month, category, technical field, seller party
+    type, buyer organisation, seller organisation), key within it (yyyymm, term id or
+    organisation id; 0 = not given), registration status and signed-online flag: how many
+    contracts, and their 成交额 and 技术交易额 in fen (integers, so sums are exact on every
+    database). Kept in step with the contracts in the same transaction as every save, delete
+    and workflow move; ``xiake contract_rollup --rebuild`` recomputes it after bulk writes.
+    """
+
+    class Dimension(models.TextChoices):
+        MONTH = "month", _("Month")
+        CATEGORY = "category", _("Category")
+        FIELD = "field", _("Technical field")
+        PARTY_TYPE = "party_type", _("Seller party type")
+        BUYER = "buyer", _("Buyer")
+        SELLER = "seller", _("Seller")
+
+    dimension = models.CharField(_("dimension"), max_length=12, choices=Dimension.choices)
+    key = models.BigIntegerField(_("key"))
+    status = models.CharField(
+        _("registration status"), max_length=16, choices=RegistrationStatus.choices
+    )
+    signed_online = models.BooleanField(_("signed on the platform"))
+    count = models.BigIntegerField(_("contracts"), default=0)
+    total_fen = models.BigIntegerField(_("total value (fen)"), default=0)
+    tech_fen = models.BigIntegerField(_("technology transaction value (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("contract statistics row")
+        verbose_name_plural = _("contract statistics rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "key", "status", "signed_online"],
+                name="contracts_rollup_cell",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dimension}={self.key} {self.status} {self.signed_online}: {self.count}"

@@ -169,3 +169,176 @@ def to_xlsx(title: str, sections: list[tuple[str, list[Row]]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# -- the page: from the running totals (ContractRollup) ----------------------------------------------
+PAGE_DIMENSIONS = ("category", "field", "party_type", "buyer_region", "university")
+
+
+def report(
+    user, scope: str = "registered", period: str = "year", *, use_rollup: bool | None = None
+):
+    """``(total, sections)`` of the statistics page: sections are ``(heading, rows)`` for the
+    period, category, field, party type, buyer region, selling university and channel.
+
+    The bureau sees every submitted contract: its figures come from the running totals
+    (``rollup``) plus the drafts it may see, counted one by one. Everyone else sees only their
+    own organisation's contracts, grouped directly. ``use_rollup=False`` forces the direct
+    grouping (tests compare the two).
+    """
+    from xiake.core.roles import is_bureau
+
+    if use_rollup is None:
+        use_rollup = is_bureau(user)
+    if not use_rollup:
+        qs = base_queryset(user, scope)
+        sections = [
+            (DIMENSIONS[period], grouped(qs, period)),
+            *((DIMENSIONS[d], grouped(qs, d)) for d in PAGE_DIMENSIONS),
+            (DIMENSIONS["channel"], grouped(base_queryset(user, "all"), "channel")),
+        ]
+        return totals(qs), sections
+    cells = _visible_cells(user, scope)
+    by_scope = {scope: cells}
+    for other in ("registered", "online"):
+        by_scope.setdefault(other, _visible_cells(user, other))
+    channel = [_row(str(SCOPES[k][0]), _total(by_scope[k])) for k in ("registered", "online")]
+    sections = [
+        (DIMENSIONS[period], _period_rows(cells, period)),
+        (DIMENSIONS["category"], _term_rows(cells, "category", order="sort_order")),
+        (DIMENSIONS["field"], _term_rows(cells, "field", order="sort_order")),
+        (DIMENSIONS["party_type"], _term_rows(cells, "party_type", order="code")),
+        (DIMENSIONS["buyer_region"], _buyer_rows(cells)),
+        (DIMENSIONS["university"], _university_rows(cells)),
+        (DIMENSIONS["channel"], channel),
+    ]
+    return _row(str(_("Total")), _total(cells)), sections
+
+
+def _total(cells: dict) -> list[int]:
+    return _sum(v for values in cells.get("month", {}).values() for v in values)
+
+
+def _sum(values) -> list[int]:
+    out = [0, 0, 0]
+    for c, t, x in values:
+        out[0] += c
+        out[1] += t
+        out[2] += x
+    return out
+
+
+def _row(label: str, v) -> Row:
+    return Row(label, v[0], Decimal(v[1]) / 100, Decimal(v[2]) / 100)
+
+
+def _visible_cells(user, scope: str) -> dict:
+    """``{dimension: {key: [(count, total_fen, tech_fen), …]}}`` for what ``user`` (the bureau)
+    may see in ``scope``: submitted contracts from the cells, drafts it may see one by one."""
+    from xiake.contracts import rollup
+    from xiake.contracts.models import ContractRollup, RegistrationStatus
+
+    scope_q = SCOPES[scope][1]
+    out: dict = {}
+    cell_q = (
+        ContractRollup.objects.exclude(status=RegistrationStatus.DRAFT)
+        .filter(scope_q)
+        .values("dimension", "key")
+        .annotate(c=Sum("count"), t=Sum("total_fen"), x=Sum("tech_fen"))
+        .order_by()
+    )
+    for r in cell_q:
+        if r["c"]:
+            out.setdefault(r["dimension"], {}).setdefault(r["key"], []).append(
+                (r["c"], r["t"], r["x"])
+            )
+    drafts = (
+        base_queryset(user, scope)
+        .filter(status=RegistrationStatus.DRAFT)
+        .values(*rollup.FACT_FIELDS)
+        .order_by()
+    )
+    for facts in drafts:
+        total, tech = rollup.fen(facts["total_amount"]), rollup.fen(facts["tech_amount"])
+        for dimension, key, _status, _online in rollup.cells(facts):
+            out.setdefault(dimension, {}).setdefault(key, []).append((1, total, tech))
+    return out
+
+
+def _period_rows(cells: dict, period: str) -> list[Row]:
+    groups: dict = {}
+    for key, values in cells.get("month", {}).items():
+        if not key:
+            group = None
+        else:
+            y, m = divmod(key, 100)
+            group = {"year": (y,), "quarter": (y, (m - 1) // 3 + 1), "month": (y, m)}[period]
+        groups.setdefault(group, []).extend(values)
+    fmt = {
+        "year": lambda g: f"{g[0]}",
+        "quarter": lambda g: f"{g[0]} Q{g[1]}",
+        "month": lambda g: f"{g[0]}-{g[1]:02d}",
+    }[period]
+    keys = sorted(g for g in groups if g is not None) + ([None] if None in groups else [])
+    return [_row(fmt(g) if g else "—", _sum(groups[g])) for g in keys]
+
+
+def _term_rows(cells: dict, dimension: str, order: str) -> list[Row]:
+    from xiake.taxonomy.models import Term
+
+    by_key = cells.get(dimension, {})
+    terms = {t.pk: t for t in Term.objects.filter(pk__in=[k for k in by_key if k])}
+    rows = []
+    for key, values in by_key.items():
+        term = terms.get(key)
+        if term is None:
+            label, sort = "—", (1, "")
+        elif dimension == "party_type":
+            label, sort = f"{term.code} {term.name}", (0, term.code)
+        else:
+            label, sort = term.name, (0, getattr(term, order), term.code)
+        rows.append((sort, _row(label, _sum(values))))
+    return [r for _sort, r in sorted(rows, key=lambda x: x[0])]
+
+
+def _orgs(by_key: dict, *fields) -> dict:
+    from xiake.accounts.models import Organization
+
+    ids = [k for k in by_key if k]
+    found = {}
+    for start in range(0, len(ids), 500):  # stay under the database's parameter limit
+        for org in Organization.objects.filter(pk__in=ids[start : start + 500]).values(
+            "pk", *fields
+        ):
+            found[org["pk"]] = org
+    return found
+
+
+def _buyer_rows(cells: dict) -> list[Row]:
+    by_key = cells.get("buyer", {})
+    orgs = _orgs(by_key, "is_local")
+    groups: dict = {}
+    for key, values in by_key.items():
+        local = orgs[key]["is_local"] if key in orgs else None
+        groups.setdefault(local, []).extend(values)
+    return [
+        _row(str(_("Local") if local else _("Outside the district")), _sum(groups[local]))
+        for local in (True, False, None)
+        if local in groups
+    ]
+
+
+def _university_rows(cells: dict) -> list[Row]:
+    by_key = cells.get("seller", {})
+    orgs = _orgs(by_key, "org_type", "name")
+    by_name: dict = {}
+    other: list = []
+    for key, values in by_key.items():
+        org = orgs.get(key)
+        if org is not None and org["org_type"] == "university":
+            by_name.setdefault(org["name"], []).extend(values)
+        else:
+            other.extend(values)
+    rows = [_row(name, _sum(values)) for name, values in by_name.items()]
+    rows.sort(key=lambda r: (-r.total, r.key))
+    return [*rows, _row(str(_("Other sellers")), _sum(other))] if other else rows

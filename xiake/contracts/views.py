@@ -144,19 +144,7 @@ class StatisticsView(LoginRequiredMixin, View):
             return render(
                 request, "400.html", {"message": _("Unknown scope or period.")}, status=400
             )
-        qs = stats.base_queryset(request.user, scope)
-        sections = [
-            (stats.DIMENSIONS[period], stats.grouped(qs, period)),
-            *(
-                (stats.DIMENSIONS[d], stats.grouped(qs, d))
-                for d in ("category", "field", "party_type", "buyer_region", "university")
-            ),
-            (
-                stats.DIMENSIONS["channel"],
-                stats.grouped(stats.base_queryset(request.user, "all"), "channel"),
-            ),
-        ]
-        total = stats.totals(qs)
+        total, sections = stats.report(request.user, scope, period)
         if request.GET.get("export") == "xlsx":
             title = f"{stats.SCOPES[scope][0]} · {total.count} · {total.total} · {total.tech}"
             record_event(ChangeAction.EXPORT, comment=f"contract statistics {scope} {period}")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from xiake.contracts import rollup
 from xiake.contracts.models import (
     RegistrationRuleSet,
     RegistrationStatus,
@@ -303,6 +304,7 @@ def transition(
             changes["registration_no"] = next_registration_number(today.year)
         try:
             with transaction.atomic():
+                stored = rollup.fetch(contract.pk, lock=True)
                 updated = TechContract.objects.filter(pk=contract.pk, version=seen).update(
                     version=seen + 1, updated_at=now, **changes
                 )
@@ -311,6 +313,7 @@ def transition(
                         gettext("Someone else changed this contract in the meantime; reload it.")
                     )
                 contract.refresh_from_db()
+                rollup.apply(stored, rollup.facts_of(contract))  # statistics follow the move
                 text = f"{step.label}: {comment}".rstrip(": ")
                 if note:
                     text = f"{text}（{note}）"
