@@ -112,3 +112,61 @@ class TestCaseFlow:
         }
         assert api.post(f"/api/v1/notifications/{n.pk}/read/").json() == {"marked": 1}
         assert client_for(users["enterprise"]).get("/notifications/").context["unread"] == 0
+
+
+def make_meeting(org, **kwargs):
+    """A meeting on a case whose enterprise side is ``org`` (managed by ``t_manager``)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from xiake.brokerage.models import CaseMeeting
+
+    case = kwargs.pop("case", None) or make_case(org)
+    defaults = dict(
+        held_at=timezone.make_aware(dt.datetime(2026, 11, 20, 14, 0)),
+        place="区科技局三楼会议室",
+        participants="张工，测试材料科技有限公司\n李教授，测试大学",
+        minutes="企业介绍焊缝腐蚀问题，高校介绍涂层方案。",
+        next_steps="两周内提供样件测试报告。",
+    )
+    defaults.update(kwargs)
+    return CaseMeeting.objects.create(case=case, **defaults)
+
+
+@pytest.mark.django_db
+class TestCaseMeetings(ResourceContract):
+    from xiake.brokerage.models import CaseMeeting as model
+
+    factory = staticmethod(make_meeting)
+    owner = "manager"  # the case's manager writes its meetings
+    outsider = "enterprise2"
+    creator = "manager"
+    reviewed = False
+    public = False
+    label_field = "minutes"
+
+    @property
+    def form_data(self):
+        from xiake.accounts.models import Organization
+
+        case = make_case(Organization.objects.get(name="测试材料科技有限公司"))
+        return {
+            "case": case.pk,
+            "held_at": "2026-11-20 14:00",
+            "online": "on",
+            "participants": "张工；李教授",
+        }
+
+    def test_outsider_may_not_change_or_delete(self, orgs, users):
+        obj = self.make(orgs)
+        client = client_for(users[self.outsider])
+        for action in ("detail", "edit", "delete"):
+            assert client.get(self.url(action, obj.pk)).status_code == 404
+        assert api_for(users[self.outsider]).get(self.api_url(obj)).status_code == 404
+
+    def test_export_holds_only_visible_rows(self, orgs, users):
+        hidden = self.make(orgs, minutes="外人不可见的纪要")
+        text = client_for(users[self.outsider]).get(self.url("list"), {"export": "csv"})
+        assert "外人不可见的纪要" not in text.content.decode("utf-8-sig")
+        assert hidden.pk

@@ -51,6 +51,14 @@ def test_cases_in_every_stage_for_the_manager_linked_to_contracts(demo_world, us
     funnel = client_for(users["bureau"]).get("/cases/funnel/").context["total"]
     assert funnel.matched > funnel.cases > funnel.signed > 0
     assert demo_world["docking cases"] == DockingCase.objects.count()
+    # meetings on every case past 意向, none before it
+    from xiake.brokerage.models import CaseMeeting
+
+    assert demo_world["case meetings"] == CaseMeeting.objects.count() > 0
+    assert not CaseMeeting.objects.filter(case__stage="intent").exists()
+    assert all(
+        c.meetings.exists() for c in DockingCase.objects.exclude(stage__in=["intent", "terminated"])
+    )
 
 
 @pytest.mark.django_db

@@ -19,4 +19,11 @@ class BrokerageConfig(AppConfig):
         register(DemoStep("brokerage", generate=demo.generate, flush=demo.flush))
 
 
-MENU_LABELS = (_("Docking cases"), _("Case board"), _("Notifications"))
+MENU_LABELS = (
+    _("Docking cases"),
+    _("Case board"),
+    _("Notifications"),
+    _("Manager workload"),
+    _("Conversion funnel"),
+    _("Subscriptions"),
+)

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xiake.brokerage.models import (
+    CaseMeeting,
     DockingCase,
     Frequency,
     MatchLabel,
@@ -170,6 +171,7 @@ def generate(context) -> dict:
     )
     for case, contract in zip(cases, linked_contracts, strict=False):
         TechContract.objects.filter(pk=contract.pk).update(docking_case=case)
+    meetings = demo_meetings(cases)
     # 推荐 lists: the demands of the cases (their offered records first) and a few more
     matched = [c.demand for c in cases if c.demand_id]
     matched += [d for d in demands if d.pk not in used_demands][:EXTRA_MATCHED]
@@ -222,11 +224,60 @@ def generate(context) -> dict:
         Subscription.objects.bulk_create(subs, ignore_conflicts=True)
     return {
         "docking cases": len(cases),
+        "case meetings": meetings,
         "docking cases linked to contracts": len(linked_contracts),
         "demands with a 推荐 list": len({o.demand_id for o in offers}),
         "match labels": labels,
         "notifications": notes,
     }
+
+
+MEETINGS = (
+    (
+        "区科技局三楼会议室",
+        False,
+        "初次对接：企业介绍技术难点与预算，高校团队介绍已有成果和样件。",
+        "高校一周内提交技术方案；企业提供现场工况数据。",
+    ),
+    (
+        "",
+        True,
+        "线上评审技术方案，双方确认指标、验收方式和知识产权归属。",
+        "经理人起草合同要点，两周内组织洽谈。",
+    ),
+    (
+        "企业生产现场",
+        False,
+        "现场考察生产线，测试样件，讨论中试安排与付款节点。",
+        "确定合同价款和分期付款方式，准备签约。",
+    ),
+)
+
+
+def demo_meetings(cases) -> int:
+    """Meetings on the cases past 意向: one per stage reached, dated within the case's history."""
+    reached = {Stage.CONTACT: 1, Stage.NEGOTIATION: 2, Stage.SIGNED: 3}
+    rows = []
+    for case in cases:
+        for n, (place, online, minutes, next_steps) in enumerate(
+            MEETINGS[: reached.get(case.stage, 0)]
+        ):
+            day = case.stage_since - dt.timedelta(days=7 * (reached[case.stage] - n - 1) + 1)
+            held = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + 5 * (n % 2), 30)))
+            rows.append(
+                CaseMeeting(
+                    case=case,
+                    held_at=held,
+                    online=online,
+                    place="腾讯会议 635-218-904" if online else place,
+                    participants=f"{case.manager.get_full_name() or case.manager.username}（技术经理人）\n"
+                    f"{case.enterprise.name}技术负责人\n成果完成人团队代表",
+                    minutes=minutes,
+                    next_steps=next_steps,
+                )
+            )
+    CaseMeeting.objects.bulk_create(rows)
+    return len(rows)
 
 
 def flush() -> dict:
@@ -246,6 +297,7 @@ def flush() -> dict:
     offers, _ = MatchOffer.objects.filter(demand_id__in=demo_demands).delete()
     for link in ("achievements", "experts", "platforms"):
         getattr(DockingCase, link).through.objects.filter(dockingcase_id__in=ids).delete()
+    CaseMeeting.objects.filter(case_id__in=ids).delete()  # the raw delete below does not cascade
     DockingCase.objects.filter(pk__in=ids)._raw_delete(DockingCase.objects.db)
     demo_users = get_user_model().objects.filter(username__in=DEMO_USERNAMES).values("pk")
     Notification.objects.filter(user_id__in=demo_users).delete()

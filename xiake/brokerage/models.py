@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from xiake.brokerage.policies import DockingCasePolicy, NotificationPolicy
+from xiake.brokerage.policies import CaseMeetingPolicy, DockingCasePolicy, NotificationPolicy
 from xiake.core.changelog import record_change
 from xiake.core.models import AuditedModel
 from xiake.core.querysets import RestrictedQuerySet
@@ -154,6 +154,45 @@ class DockingCase(AuditedModel):
                 % {"case": self.title},
                 url=self.get_absolute_url(),
             )
+
+
+class CaseMeeting(AuditedModel):
+    """A meeting held on a docking case: when, where (a place or online), who took part, the
+    minutes and the next steps agreed; documents are attached to it (core attachments). Shown
+    on the case page and in its timeline."""
+
+    case = models.ForeignKey(
+        DockingCase,
+        verbose_name=_("docking case"),
+        on_delete=models.CASCADE,
+        related_name="meetings",
+    )
+    held_at = models.DateTimeField(_("held at"))
+    online = models.BooleanField(_("online meeting"), default=False)
+    place = models.CharField(
+        _("place or meeting link"),
+        max_length=300,
+        blank=True,
+        help_text=_("The address, or the link of an online meeting."),
+    )
+    participants = models.TextField(_("participants"), help_text=_("One per line: name, unit."))
+    minutes = models.TextField(_("minutes"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+
+    policy = CaseMeetingPolicy()
+
+    class Meta:
+        verbose_name = _("case meeting")
+        verbose_name_plural = _("case meetings")
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self):
+        return f"{self.case} · {timezone.localtime(self.held_at):%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        super().clean()
+        if not self.online and not (self.place or "").strip():
+            raise ValidationError({"place": gettext("Give the place, or mark the meeting online.")})
 
 
 class NotificationQuerySet(RestrictedQuerySet):

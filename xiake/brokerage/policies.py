@@ -75,3 +75,24 @@ def case_contact_grant(user, obj) -> bool:
         as_enterprise = accepted.filter(enterprise_id=org_id).filter(provider_q(obj.pk))
         return org_id is not None and (as_provider.exists() or as_enterprise.exists())
     return False
+
+
+class CaseMeetingPolicy(Policy):
+    """Meetings of a case: read by whoever reads the case; written by the case's manager (and
+    the bureau). A manager records meetings only on cases they manage (``owner_field``)."""
+
+    create_roles = frozenset({Role.MANAGER})
+    owner_field = "case__manager"
+
+    def scope_view(self, qs, user):
+        from xiake.brokerage.models import DockingCase
+
+        visible = DockingCase.objects.restrict(user, "view").values("pk")
+        return qs.filter(case_id__in=visible)
+
+    def scope_change(self, qs, user):
+        if not user.is_authenticated:
+            return qs.none()
+        return qs.filter(case__manager_id=user.pk)
+
+    scope_delete = scope_change

@@ -1,6 +1,6 @@
 """Declarations from which the docking-case pages, API and export are derived."""
 
-from xiake.brokerage.models import DockingCase
+from xiake.brokerage.models import CaseMeeting, DockingCase
 from xiake.core.resources import Resource, register
 
 
@@ -33,3 +33,16 @@ class DockingCaseResource(Resource):
         "provider_accepted",
     )
     natural_key = ("enterprise", "title")
+
+
+@register
+class CaseMeetingResource(Resource):
+    model = CaseMeeting
+    api_name = "case-meetings"
+    icon = "bi-people"
+    url_prefix = "case-meetings/"
+    list_columns = ("case", "held_at", "online", "place")
+    ordering_fields = ("held_at",)
+    filter_fields = ("case", "online")
+    search_fields = ("participants", "minutes", "next_steps", "case__title")
+    form_fields = ("case", "held_at", "online", "place", "participants", "minutes", "next_steps")

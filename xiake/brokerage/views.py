@@ -14,6 +14,7 @@ from django.views import View
 
 from xiake.brokerage.models import (
     STAGE_MOVES,
+    CaseMeeting,
     Digest,
     DockingCase,
     Frequency,
@@ -107,6 +108,7 @@ class NotificationListView(LoginRequiredMixin, View):
 def case_panel(request, resource, obj):
     if not isinstance(obj, DockingCase):
         return None
+    from xiake.brokerage.workload import timeline
     from xiake.contracts.models import TechContract
     from xiake.taxonomy.api import term_choices
 
@@ -129,9 +131,78 @@ def case_panel(request, resource, obj):
             if DockingCase.policy.can(request.user, obj, "change")
             else [],
             "sides": sides,
+            "meetings": CaseMeeting.objects.restrict(request.user, "view").filter(case=obj),
+            "may_add_meeting": DockingCase.policy.can(request.user, obj, "change"),
+            "timeline": timeline(request.user, obj),
         },
         request=request,
     )
+
+
+MEETING_FIELDS = ("held_at", "place", "participants", "minutes", "next_steps")
+
+
+class CaseMeetingAddView(LoginRequiredMixin, View):
+    """The case's manager (or the bureau) records a meeting from the case page."""
+
+    def post(self, request, pk):
+        import datetime as dt
+
+        case = get_object_or_404(DockingCase.objects.restrict(request.user, "view"), pk=pk)
+        if not DockingCase.policy.can(request.user, case, "change"):
+            raise PermissionDenied
+        meeting = CaseMeeting(
+            case=case,
+            online=request.POST.get("online") == "on",
+            created_by=request.user,
+            **{name: request.POST.get(name, "").strip() for name in MEETING_FIELDS[1:]},
+        )
+        try:
+            held = dt.datetime.fromisoformat(request.POST.get("held_at", ""))
+        except ValueError:
+            messages.error(
+                request,
+                _("%(field)s: enter a date and time, e.g. 2026-11-30 14:00.")
+                % {"field": CaseMeeting._meta.get_field("held_at").verbose_name},
+            )
+            return redirect(case.get_absolute_url())
+        meeting.held_at = timezone.make_aware(held) if timezone.is_naive(held) else held
+        try:
+            meeting.full_clean()
+        except ValidationError as exc:
+            messages.error(
+                request,
+                "；".join(
+                    f"{CaseMeeting._meta.get_field(k).verbose_name}: {' '.join(v)}"
+                    for k, v in exc.message_dict.items()
+                ),
+            )
+            return redirect(case.get_absolute_url())
+        meeting.save()
+        messages.success(request, _("Meeting recorded."))
+        return redirect(meeting.get_absolute_url())
+
+
+class WorkloadView(LoginRequiredMixin, View):
+    """Cases per manager by stage, stale cases, signed value: the bureau sees every manager, a
+    manager their own row, everyone else 403."""
+
+    def get(self, request):
+        from xiake.brokerage.workload import OPEN_STAGES, may_see_workload, workload
+
+        if not may_see_workload(request.user):
+            raise PermissionDenied
+        rows = workload(request.user)
+        return render(
+            request,
+            "brokerage/workload.html",
+            {
+                "rows": rows,
+                "stages": list(Stage),
+                "open_stages": OPEN_STAGES,
+                "is_bureau": is_bureau(request.user),
+            },
+        )
 
 
 def visible_offers(user, demand) -> list[MatchOffer]:
