@@ -109,6 +109,11 @@ def test_the_cells_follow_saves_workflow_moves_and_deletes(varied, users):
     stale.save()
     stale.save()
     assert_rollup_matches(bureau)
+    # a partial save counts what was stored, not the instance's other unsaved changes
+    stale.category = term("contract_type", "training")
+    stale.total_amount = Decimal("70000.00")
+    stale.save(update_fields=["category"])
+    assert_rollup_matches(bureau)
     # deletes, one instance and a queryset
     first.delete()
     TechContract.objects.filter(owner_org=varied[1].owner_org).delete()

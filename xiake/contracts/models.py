@@ -313,7 +313,8 @@ class TechContract(AuditedModel):
         with transaction.atomic():
             old = rollup.fetch(self.pk, lock=True) if self.pk else None
             super().save(*args, **kwargs)
-            rollup.apply(old, rollup.facts_of(self))
+            # read back what was stored (``update_fields`` may have left other changes unsaved)
+            rollup.apply(old, rollup.fetch(self.pk))
 
     @property
     def is_registered(self) -> bool:
