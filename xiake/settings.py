@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "xiake.liaison",
     "xiake.portal",
     "xiake.dashboard",
+    "xiake.ops",
     "xiake.demo",
 ]
 

@@ -74,6 +74,7 @@ MENU: tuple[MenuGroup, ...] = (
         _("Resource libraries"),
         "collection",
         (
+            MenuItem(_("Portal"), "portal:public", "globe", EVERYONE),
             MenuItem(_("Achievements"), "catalog:achievement_list", "lightbulb", EVERYONE),
             MenuItem(_("Technology demands"), "catalog:demand_list", "megaphone", EVERYONE),
             MenuItem(_("Experts"), "catalog:expert_list", "person-badge", EVERYONE),
