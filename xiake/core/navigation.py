@@ -80,8 +80,12 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(_("Experts"), "catalog:expert_list", "person-badge", EVERYONE),
             MenuItem(_("Research platforms"), "catalog:platform_list", "building-gear", EVERYONE),
             MenuItem(_("Search and matching"), "matching:search", "search", EVERYONE),
+            MenuItem(_("Possible duplicates"), "matching:duplicates", "files", frozenset({BUREAU})),
             MenuItem(
-                _("Possible duplicates"), "matching:duplicates", "files", frozenset({BUREAU})
+                _("Demand triage"),
+                "matching:triage",
+                "clipboard-pulse",
+                frozenset({BUREAU, MANAGER}),
             ),
             MenuItem(_("Intermediary agencies"), "catalog:agency_list", "briefcase", MEMBERS),
             MenuItem(_("Transfer staff"), "catalog:transferstaff_list", "people", MEMBERS),

@@ -14,7 +14,7 @@ class MatchingConfig(AppConfig):
         from xiake.matching import feed, views
 
         feed.connect()
-        for provider in (views.duplicates_section, views.detail_section):
+        for provider in (views.triage_section, views.duplicates_section, views.detail_section):
             if provider not in core_views.detail_section_providers:
                 core_views.detail_section_providers.append(provider)
         # the demo generator bulk-creates records (no signals): ask every node to rebuild

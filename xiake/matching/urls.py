@@ -7,6 +7,7 @@ app_name = "matching"
 urlpatterns = [
     path("matching/search/", views.search_page, name="search"),
     path("matching/duplicates/", views.duplicates_queue, name="duplicates"),
+    path("matching/triage/", views.triage_queue, name="triage"),
     path("matching/matches/<str:kind>/<int:pk>/", views.matches_fragment, name="matches"),
     path("api/v1/matching/search/", views.api_search, name="api_search"),
     path("api/v1/demands/<int:pk>/matches/", views.api_demand_matches, name="api_demand_matches"),

@@ -12,7 +12,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from xiake.core.roles import is_bureau
+from xiake.core.roles import Role, is_bureau, role_of
 from xiake.matching import api
 from xiake.matching.documents import model_of
 from xiake.matching.feed import KINDS, kind_of
@@ -111,6 +111,41 @@ def duplicates_queue(request):
         for kind, obj, dups in duplicates.review_queue(request.user)
     ]
     return render(request, "matching/duplicates.html", {"rows": rows})
+
+
+def _may_triage(user) -> bool:
+    return is_bureau(user) or role_of(user) == Role.MANAGER
+
+
+def triage_section(request, resource, obj):
+    """Provider for core's detail pages: a demand's quality score and what to add, for its
+    poster (who may change it), technology managers and the bureau."""
+    from xiake.matching import triage
+
+    if kind_of(resource.model) != "demand":
+        return None
+    if not (_may_triage(request.user) or resource.policy().can(request.user, obj, "change")):
+        return None
+    return render_to_string(
+        "matching/triage_section.html",
+        {"triage": triage.triage(obj), "vague_below": triage.VAGUE_BELOW},
+        request=request,
+    )
+
+
+def triage_queue(request):
+    """Technology managers' queue: vague demands that need a second diagnosis."""
+    from xiake.matching import triage
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not _may_triage(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "matching/triage.html",
+        {"rows": triage.queue(request.user), "vague_below": triage.VAGUE_BELOW},
+    )
 
 
 def _bad(message):
