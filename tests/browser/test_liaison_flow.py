@@ -1,15 +1,28 @@
-"""The bureau records a joint meeting, turns a decision into a task, sees it overdue and closes it
-with evidence; an enterprise registers for an event and checks in with its QR code's link."""
+"""The issue's "done when" path in a browser: the bureau records a joint meeting, turns a decision
+into a task, sees it overdue and closes it with evidence; an enterprise registers for an event,
+checks in with its QR code's link, asks a policy question and gets the bureau's answer; a
+university asks for its achievement compilation, the page follows the build run by the task
+worker (database queue) and the PDF downloads and opens."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone, translation
 
+from tests import factories as f
 from tests.browser.conftest import login, logout
 from tests.factories import PASSWORD
 from tests.liaison import factories as lf
-from xiake.liaison.models import Decision, JointMeeting, Registration, Task
+from xiake.liaison.models import (
+    CompilationJob,
+    Consultation,
+    Decision,
+    JointMeeting,
+    Registration,
+    Task,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +90,7 @@ def test_bureau_records_a_meeting_and_closes_an_overdue_task_with_evidence(page,
     logout(page)
 
 
-def test_an_enterprise_registers_for_an_event_and_checks_in(page, users, orgs):
+def test_an_enterprise_registers_checks_in_and_gets_a_policy_answer(page, users, orgs):
     now = timezone.now()
     event = lf.make_event(
         orgs["university"],
@@ -108,8 +121,64 @@ def test_an_enterprise_registers_for_an_event_and_checks_in(page, users, orgs):
         timezone.localtime(reg.checked_in_at).strftime("%Y-%m-%d")
         in page.locator("[data-testid=checkin-state]").inner_text()
     )
+
+    # a policy question through the green channel, answered within the SLA's working days
+    lf.make_slarule(working_days=5)
+    page.goto("/liaison/consultations/add/")
+    page.fill("input[name=subject]", "研发费用加计扣除")
+    page.fill("textarea[name=question]", "委托高校开发的费用能否加计扣除？")
+    submit(page)
+    question = Consultation.objects.get(subject="研发费用加计扣除")
+    assert question.owner_org == orgs["enterprise"] and question.status == "submitted"
     logout(page)
 
     login(page, "t_bureau", PASSWORD)
     page.goto("/liaison/events/served/")
     assert page.locator("[data-testid=served]").inner_text().strip() == "1"
+    page.goto(question.get_absolute_url())
+    with page.expect_navigation():
+        page.click("form:has(input[value=route]) button[type=submit]")
+    question.refresh_from_db()
+    assert question.status == "routed" and question.due_on
+    page.fill("textarea[name=answer]", "可以，按实际发生额的80%计入加计扣除基数。")
+    with page.expect_navigation():
+        page.click("form:has(input[value=answer]) button[type=submit]")
+    logout(page)
+
+    login(page, "t_enterprise", PASSWORD)
+    page.goto(question.get_absolute_url())
+    assert "按实际发生额的80%" in page.content()
+    page.fill("input[name=satisfaction]", "5")
+    with page.expect_navigation():
+        page.click("form:has(input[value=close]) button[type=submit]")
+    question.refresh_from_db()
+    assert question.status == "closed" and question.satisfaction == 5
+    logout(page)
+
+
+def test_a_university_downloads_its_compilation_built_by_the_worker(page, users, orgs, settings):
+    from pypdf import PdfReader
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    university = f.make_university(orgs["university"], name="测试大学")
+    titles = [f.make_achievement(orgs["university"], title=f"汇编成果{i}").title for i in range(3)]
+    login(page, "t_university", PASSWORD)
+    page.goto("/liaison/compilations/add/")
+    page.fill("input[name=title]", "测试大学科技成果汇编")
+    page.select_option("select[name=university]", label=str(university))
+    submit(page)
+    job = CompilationJob.objects.get(title="测试大学科技成果汇编")
+    status = page.locator("[data-testid=compilation-status]")
+    assert status.get_attribute("data-status") == "queued"  # only queued by the request
+
+    # the worker runs the build; the page, polling its status block, offers the downloads
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    page.wait_for_selector("[data-testid=compilation-status][data-status=done]", timeout=15000)
+    with page.expect_download() as download:
+        page.click(f"a[href$='/liaison/compilations/{job.pk}/download/pdf/']")
+    with open(download.value.path(), "rb") as fh:
+        reader = PdfReader(io.BytesIO(fh.read()))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "测试大学" in reader.pages[0].extract_text()
+    assert all(title in text for title in titles)
+    assert len(reader.pages) == 1 + 1 + len(titles)  # cover, contents, one page each

@@ -97,10 +97,10 @@ def short(text: str, width: int = TOC_LABEL_WIDTH) -> str:
 
 class Progress:
     """Writes the job's step, pages laid out and percentage with UPDATEs (so the job's ``save()``
-    does not queue another build), at most every ``interval`` seconds. The PDF takes 2–70 %, the
-    DOCX 70–99 %: the PDF's layout is the larger share of the time."""
+    does not queue another build), at most every ``interval`` seconds. The PDF takes 2–45 %, the
+    DOCX 45–99 %: their shares of the time for 557 achievements (≈ 9 s and 10 s)."""
 
-    SPANS = {"pdf": (2, 70), "docx": (70, 99)}
+    SPANS = {"pdf": (2, 45), "docx": (45, 99)}
 
     def __init__(self, jobs, total: int, interval: float = 0.3):
         self.jobs, self.total, self.interval = jobs, max(1, total), interval
@@ -374,15 +374,31 @@ def build_docx(job, achievements, demands, progress) -> bytes:
         text_width, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
     )
 
+    # python-docx resolves a style given by name with a scan of every style, per paragraph (half
+    # of the build's time for 557 achievements): paragraphs get the style id directly.
+    style_ids = {name: doc.styles[name].style_id for name in ("Heading 1", "Heading 2", "TOC 1")}
+    table_style = doc.styles["Table Grid"].style_id
+
+    def para(text="", style=None):
+        paragraph = doc.add_paragraph(text)
+        if style:
+            paragraph._p.style = style_ids[style]
+        return paragraph
+
+    def grid(rows, cols):
+        table = doc.add_table(rows=rows, cols=cols)
+        table._tbl.tblPr.style = table_style
+        return table
+
     def centred(text, size, bold=False):
-        para = doc.add_paragraph()
-        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = para.add_run(text)
+        paragraph = para()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
         run.font.size, run.font.bold = Pt(size), bold
-        return para
+        return paragraph
 
     def page_break():
-        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        para().add_run().add_break(WD_BREAK.PAGE)
 
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -397,12 +413,12 @@ def build_docx(job, achievements, demands, progress) -> bytes:
     n = len(achievements)
     layout = plan(achievements, demands)
     for _ in range(6):
-        doc.add_paragraph()
+        para()
     centred("科技成果汇编", 28)
     centred(job.title, 16)
     centred(scope_text(job), 14)
     for _ in range(6):
-        doc.add_paragraph()
+        para()
     centred(f"收录科技成果 {n} 项" + (f"　企业技术需求 {len(demands)} 项" if demands else ""), 12)
     centred("栖霞区科学技术局　编", 12)
     centred(f"{timezone.localdate():%Y年%m月}", 12)
@@ -413,23 +429,22 @@ def build_docx(job, achievements, demands, progress) -> bytes:
     entries = contents(achievements, demands, layout)
     centred("目　录", 15, bold=True)
     for k, (label, number) in enumerate(entries):
-        para = doc.add_paragraph(style=toc_style)
+        entry = para(style="TOC 1")
         if k == 0:
-            _field(para, "begin")
-            _field(para, "", ' TOC \\o "1-1" \\z \\u ')
-            _field(para, "separate")
+            _field(entry, "begin")
+            _field(entry, "", ' TOC \\o "1-1" \\z \\u ')
+            _field(entry, "separate")
         elif k % TOC_ROWS_PER_PAGE == 0:
-            para.paragraph_format.page_break_before = True
-        para.add_run(f"{label}\t{number}")
+            entry.paragraph_format.page_break_before = True
+        entry.add_run(f"{label}\t{number}")
         if k == len(entries) - 1:
-            _field(para, "end")
+            _field(entry, "end")
     page_break()
     progress("docx", layout.first_page - 1, force=True)
 
     for i, a in enumerate(achievements):
-        doc.add_heading(f"{i + 1}. {short(a.title, 2 * TOC_LABEL_WIDTH)}", level=1)
-        table = doc.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
+        para(f"{i + 1}. {short(a.title, 2 * TOC_LABEL_WIDTH)}", "Heading 1")
+        table = grid(0, 2)
         for k, v in achievement_rows(a):
             cells = table.add_row().cells
             cells[0].text, cells[1].text = k, short(v, DOCX_CELL_LIMIT)
@@ -438,16 +453,15 @@ def build_docx(job, achievements, demands, progress) -> bytes:
             ("技术指标", "technical_indicators"),
             ("应用领域", "application_fields"),
         ):
-            doc.add_heading(heading, level=2)
+            para(heading, "Heading 2")
             text = " ".join((getattr(a, field) or "").split())
             limit = DOCX_TEXT_LIMITS[field]
-            doc.add_paragraph((text[:limit] + "…" if len(text) > limit else text) or "—")
+            para((text[:limit] + "…" if len(text) > limit else text) or "—")
         page_break()
         progress("docx", layout.page_of(i))
     if demands:
-        doc.add_heading("企业技术需求清单", level=1)
-        table = doc.add_table(rows=1, cols=5)
-        table.style = "Table Grid"
+        para("企业技术需求清单", "Heading 1")
+        table = grid(1, 5)
         for cell, h in zip(
             table.rows[0].cells,
             ("序号", "需求名称", "企业", "需求类型", "预算（万元）"),
@@ -486,6 +500,7 @@ def build(job_id: int) -> dict:
         layout = plan(achievements, demands)
         jobs.update(achievement_count=len(achievements), demand_count=len(demands))
         progress = Progress(jobs, layout.pages_expected)
+        progress("pdf", 0, force=True)
         pdf = build_pdf(job, achievements, demands, progress)
         progress("pdf", layout.pages_expected, force=True)
         docx = build_docx(job, achievements, demands, progress)
