@@ -244,7 +244,11 @@ def worker(args) -> dict:
 
     client = Client()
     client.force_login(bureau)
-    targets = [("/health/", "bare view /health/ (baseline)"), ("/contracts/statistics/", "stats")]
+    targets = [
+        ("/health/", "bare view /health/ (baseline)"),
+        ("/cases/board/", "full page, empty case board (baseline)"),
+        ("/contracts/statistics/", "stats"),
+    ]
     for path, _ in targets:  # warm up: templates, translations, first queries
         assert client.get(path).status_code == 200
     times: dict[str, list[float]] = {name: [] for _, name in targets}

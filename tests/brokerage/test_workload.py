@@ -93,6 +93,29 @@ class TestMeetings:
         assert client_for(users["bureau"]).post(url, data).status_code == 302
         assert CaseMeeting.objects.filter(case=case).count() == 1
 
+    def test_the_api_writes_meetings_only_on_the_managers_own_cases(self, orgs, users, manager2):
+        from tests.base import api_for
+
+        case = make_case(orgs["enterprise"])
+        data = {"case": case.pk, "held_at": "2026-11-20T14:00:00+08:00", "online": True}
+        data["participants"] = "张工"
+        r = api_for(manager2).post("/api/v1/case-meetings/", data, format="json")
+        assert r.status_code == 403 and not CaseMeeting.objects.exists()
+        r = api_for(users["manager"]).post("/api/v1/case-meetings/", data, format="json")
+        assert r.status_code == 201, r.content
+        meeting = CaseMeeting.objects.get()
+        theirs = make_case(orgs["enterprise2"], manager=manager2)
+        r = api_for(manager2).patch(
+            f"/api/v1/case-meetings/{meeting.pk}/", {"case": theirs.pk}, format="json"
+        )
+        assert r.status_code == 404  # not their meeting: not even visible
+        r = api_for(users["manager"]).patch(
+            f"/api/v1/case-meetings/{meeting.pk}/", {"case": theirs.pk}, format="json"
+        )
+        assert r.status_code == 403  # nor may it be moved onto another manager's case
+        meeting.refresh_from_db()
+        assert meeting.case_id == case.pk
+
     def test_other_parties_do_not_see_the_meetings(self, orgs, users, manager2):
         meeting = make_meeting(orgs["enterprise"], minutes="保密的纪要")
         for user in (users["enterprise2"], manager2, users["public"]):

@@ -1,7 +1,27 @@
 """Declarations from which the docking-case pages, API and export are derived."""
 
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import PermissionDenied
+
 from xiake.brokerage.models import CaseMeeting, DockingCase
 from xiake.core.resources import Resource, register
+
+
+class CaseMeetingApiMixin:
+    """The API offers any case id: a meeting may be written only on a case the user may change
+    (its manager, the bureau), as the page's picker already enforces."""
+
+    def _check_case(self, case):
+        if case is not None and not DockingCase.policy.can(self.request.user, case, "change"):
+            raise PermissionDenied(_("You may record meetings only on the cases you manage."))
+
+    def perform_create(self, serializer):
+        self._check_case(serializer.validated_data.get("case"))
+        super().perform_create(serializer)
+
+    def perform_update(self, serializer):
+        self._check_case(serializer.validated_data.get("case"))
+        super().perform_update(serializer)
 
 
 @register
@@ -39,6 +59,7 @@ class DockingCaseResource(Resource):
 class CaseMeetingResource(Resource):
     model = CaseMeeting
     api_name = "case-meetings"
+    api_mixins = (CaseMeetingApiMixin,)
     icon = "bi-people"
     url_prefix = "case-meetings/"
     list_columns = ("case", "held_at", "online", "place")

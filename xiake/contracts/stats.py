@@ -201,7 +201,8 @@ def report(
     cells = _visible_cells(user, scope)
     by_scope = {scope: cells}
     for other in ("registered", "online"):
-        by_scope.setdefault(other, _visible_cells(user, other))
+        if other not in by_scope:
+            by_scope[other] = _visible_cells(user, other)
     channel = [_row(str(SCOPES[k][0]), _total(by_scope[k])) for k in ("registered", "online")]
     sections = [
         (DIMENSIONS[period], _period_rows(cells, period)),
