@@ -141,6 +141,9 @@ def build_lexical(docs, tmp: Path) -> dict:
         "size_mb": round(_dir_mb(tmp / "ours"), 1),
         "peak_rss_growth_mb": round(_rss_mb() - rss0, 1),
     }
+    out["ours"]["segmenter"] = analyzer().segmenter
+    if analyzer().segmenter != "jieba":
+        out["ours_pure_python_jieba"] = _tokenise_with_pure_python_jieba(pairs)
     t0 = time.perf_counter()
     btoks = parallel_map(_plain, pairs)
     base = LexicalIndex.create(tmp / "base")
@@ -155,6 +158,29 @@ def build_lexical(docs, tmp: Path) -> dict:
         "size_mb": round(_dir_mb(tmp / "base"), 1),
     }
     return out, ours, base, toks
+
+
+def _tokenise_with_pure_python_jieba(pairs) -> dict:
+    """The same tokenising step with the pure-Python jieba (the analyzer before rjieba), for
+    comparison in the same run; the analyzer is restored afterwards."""
+    from django.conf import settings
+
+    from xiake.matching.evaluation import _ours
+    from xiake.matching.text import analyzer, parallel_map, reset_analyzer
+
+    before = getattr(settings, "MATCHING_SEGMENTER", None)
+    settings.MATCHING_SEGMENTER = "jieba"
+    reset_analyzer()
+    try:
+        analyzer()
+        t0 = time.perf_counter()
+        parallel_map(_ours, pairs)
+        seconds = time.perf_counter() - t0
+    finally:
+        settings.MATCHING_SEGMENTER = before
+        reset_analyzer()
+        analyzer()
+    return {"tokenise_s": round(seconds, 1), "tokenise_docs_per_s": round(len(pairs) / seconds)}
 
 
 def build_dense(keys: list[str], tmp: Path, dim: int = 384):
@@ -215,6 +241,7 @@ def scaled(ours_toks, keys, n: int, tmp: Path, qs, params) -> dict:
     from xiake.matching.text import analyzer
 
     rng = random.Random(11)
+    ours_toks = [tuple(x.split() for x in t) for t in ours_toks]
     vocab = [w for _t, b, _g in ours_toks[:2000] for w in b]
 
     def docs():
@@ -282,6 +309,40 @@ def http(n_queries: int, seconds: float) -> dict:
         remove_dir(var)
 
 
+def run_build_only(n_docs=16000) -> dict:
+    """Only the lexical index builds (ours, the same tokenising with pure-Python jieba, BM25)."""
+    _setup_django()
+    info = {"when": now_iso(), "machine": machine(), "docs": n_docs}
+    docs = corpus(n_docs)
+    with tempfile.TemporaryDirectory(prefix="xiake-bench-matching-") as tmp:
+        info["build"] = build_lexical(docs, Path(tmp))[0]
+    return info
+
+
+def report_build(b: dict) -> list[str]:
+    rows = [
+        [
+            f"ours ({b['ours'].get('segmenter', 'jieba')} ×2 processes + tantivy)",
+            b["ours"]["build_s"],
+            b["ours"]["docs_per_s"],
+            b["ours"]["size_mb"],
+        ],
+        ["  of which tokenising", b["ours"]["tokenise_s"], "", ""],
+        ["  of which tantivy write", b["ours"]["write_s"], b["ours"]["write_docs_per_s"], ""],
+    ]
+    if "ours_pure_python_jieba" in b:
+        p = b["ours_pure_python_jieba"]
+        rows.append(
+            ["  tokenising with pure-Python jieba", p["tokenise_s"], p["tokenise_docs_per_s"], ""]
+        )
+    rows.append(
+        ["bm25 baseline", b["bm25"]["build_s"], b["bm25"]["docs_per_s"], b["bm25"]["size_mb"]]
+    )
+    if "dense" in b:
+        rows.append(["HNSW 384-d f16", b["dense"]["build_s"], "", b["dense"]["size_mb"]])
+    return [table(["index", "build s", "docs/s", "size MB"], rows)]
+
+
 def run(n_docs=16000, n_queries=300, scale=0, with_http=False, http_seconds=20.0) -> dict:
     _setup_django()
     from xiake.matching import ranker
@@ -329,30 +390,7 @@ def report(info: dict) -> str:
             ["engine-only, 1 thread", "p50 ms", "p99 ms", "mean ms"],
             [[k, v["p50_ms"], v["p99_ms"], v["mean_ms"]] for k, v in e.items()],
         ),
-        table(
-            ["index", "build s", "docs/s", "size MB"],
-            [
-                [
-                    "ours (jieba ×2 processes + tantivy)",
-                    b["ours"]["build_s"],
-                    b["ours"]["docs_per_s"],
-                    b["ours"]["size_mb"],
-                ],
-                [
-                    "  of which tantivy write",
-                    b["ours"]["write_s"],
-                    b["ours"]["write_docs_per_s"],
-                    "",
-                ],
-                [
-                    "bm25 baseline",
-                    b["bm25"]["build_s"],
-                    b["bm25"]["docs_per_s"],
-                    b["bm25"]["size_mb"],
-                ],
-                ["HNSW 384-d f16", b["dense"]["build_s"], "", b["dense"]["size_mb"]],
-            ],
-        ),
+        *report_build(b),
         f"peak RSS growth: lexical {b['ours']['peak_rss_growth_mb']} MB, "
         f"HNSW {b['dense']['peak_rss_growth_mb']} MB; encoder: {json.dumps(info['encoder'])}",
     ]
@@ -378,9 +416,22 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=0, help="also an N-document scaled index")
     parser.add_argument("--http", action="store_true", help="also 8 clients against gunicorn")
     parser.add_argument("--http-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--build-only", action="store_true", help="only the lexical index builds (indexing rate)"
+    )
     o = parser.parse_args(argv)
     if not BENCH.is_dir():
         print(f"skipped: {BENCH} is absent (the dev sets live in ../shared)")
+        return 0
+    if o.build_only:
+        info = run_build_only(o.docs)
+        write_json("matching_build", info)
+        b = info["build"]
+        print(
+            f"lexical index builds at {b['ours']['documents']:,} documents ({info['when']}, "
+            f"load at start {info['machine']['loadavg_at_start']})"
+        )
+        print("\n".join(report_build(b)))
         return 0
     info = run(o.docs, o.queries, o.scale, o.http, o.http_seconds)
     write_json("matching", info)

@@ -11,6 +11,7 @@ from tests.factories import make_achievement, make_demand, make_expert, make_pla
 from xiake.matching import api
 from xiake.matching.engine import engine
 from xiake.matching.models import IndexChange
+from xiake.matching.text import analyzer
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,5 @@ def test_commands_reindex_status_and_index(orgs):
     call_command("index", stdout=io.StringIO())
     assert engine().status()["pending_changes"] == 0
     assert engine().status()["documents"] == 2
+    status = engine().status()
+    assert status["analyzer"] == analyzer().fingerprint and not status["analyzer_changed"]

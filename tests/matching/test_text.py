@@ -97,3 +97,25 @@ def test_parallel_tokenisation_equals_inline(a):
 def test_traditional_conversion_is_skipped_only_for_simplified_text():
     assert normalize("頭髮與發展") == "头发与发展"
     assert normalize("头发与发展") == "头发与发展"
+
+
+SENTENCES = [
+    "我司生产不锈钢管材，焊缝处在海水环境下半年就出现锈蚀",
+    "2205双相不锈钢焊接接头耐点蚀性能",
+    "提出一种基于深度学习的锂电池极片涂布缺陷检测方法",
+    "型号XK-2000A的PLC控制器，符合GB/T 4754-2017",
+]
+
+
+def test_the_compiled_and_the_pure_python_segmenters_agree(a):
+    pytest.importorskip("rjieba")
+    pure = Analyzer(["双相不锈钢", "耐点蚀"], segmenter="jieba")
+    assert a.segmenter == "rjieba" and pure.segmenter == "jieba"
+    for text in SENTENCES:
+        assert a.tokens(text) == pure.tokens(text)
+    assert a.fingerprint != pure.fingerprint  # a node knows which one built its index
+
+
+def test_the_segmenter_is_chosen_in_settings(settings):
+    settings.MATCHING_SEGMENTER = "jieba"
+    assert Analyzer().segmenter == "jieba"

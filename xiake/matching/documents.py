@@ -91,13 +91,14 @@ def is_public(obj) -> bool:
     )
 
 
-def tokenise(texts: dict[str, str]) -> dict[str, list[str]]:
-    """Field → tokens, plus the bigram field; each text is normalised once (pure: runs in
-    worker processes during a rebuild)."""
+def tokenise(texts: dict[str, str]) -> dict[str, str]:
+    """Field → its tokens joined by spaces (what the index stores), plus the bigram field; each
+    text is normalised once. Pure: runs in worker processes during a rebuild, and the joined
+    string is what travels back (cheap to pickle)."""
     a = analyzer()
     norm = {field: normalize(text) for field, text in texts.items()}
-    out = {field: a.tokens(text, normalized=True) for field, text in norm.items()}
-    out["grams"] = char_grams("\n".join(norm.values()), normalized=True)
+    out = {field: " ".join(a.tokens(text, normalized=True)) for field, text in norm.items()}
+    out["grams"] = " ".join(char_grams("\n".join(norm.values()), normalized=True))
     return out
 
 

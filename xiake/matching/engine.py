@@ -40,6 +40,7 @@ from xiake.matching import documents
 from xiake.matching.feed import KINDS
 from xiake.matching.lexical import LexicalIndex
 from xiake.matching.models import IndexChange
+from xiake.matching.text import analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -137,29 +138,31 @@ class Engine:
         total = sum(documents.model_of(k)._default_manager.count() for k in KINDS)
         done = 0
         counts = {}
-        for kind in KINDS:
-            counts[kind] = 0
-            batch = []
-            for obj in documents.queryset(kind).order_by("pk").iterator(chunk_size=BATCH):
-                batch.append((kind, obj))
-                if len(batch) >= BATCH:
-                    ix.write(documents.to_documents(batch))
+        with ix.writer() as writer:  # one commit for the whole generation
+            for kind in KINDS:
+                counts[kind] = 0
+                batch = []
+                for obj in documents.queryset(kind).order_by("pk").iterator(chunk_size=BATCH):
+                    batch.append((kind, obj))
+                    if len(batch) >= BATCH:
+                        writer.add(documents.to_documents(batch))
+                        done += len(batch)
+                        counts[kind] += len(batch)
+                        batch = []
+                        if progress:
+                            progress(done, total)
+                if batch:
+                    writer.add(documents.to_documents(batch))
                     done += len(batch)
                     counts[kind] += len(batch)
-                    batch = []
-                    if progress:
-                        progress(done, total)
-            if batch:
-                ix.write(documents.to_documents(batch))
-                done += len(batch)
-                counts[kind] += len(batch)
-            if progress:
-                progress(done, total)
+                if progress:
+                    progress(done, total)
         state = {
             "cursor": cursor,
             "gaps": self._recent_gaps(cursor),
             "built_at": time.time(),
             "counts": counts,
+            "analyzer": analyzer().fingerprint,  # segmenter + dictionary that made the tokens
         }
         self._write_state(gen, state)
         tmp = self.lexical_root / "CURRENT.tmp"
@@ -417,6 +420,9 @@ class Engine:
             "error": self.last_error if ix is None else None,
             "documents": ix.num_docs if ix is not None else 0,
             "built_at": state.get("built_at"),
+            "analyzer": state.get("analyzer"),
+            # a different segmenter or dictionary than the index was built with: `xiake reindex`
+            "analyzer_changed": bool(state) and state.get("analyzer") != analyzer().fingerprint,
             "counts_at_build": state.get("counts", {}),
             "cursor": cursor,
             "latest_change": latest,

@@ -26,6 +26,11 @@ class Command(BaseCommand):
             "--dense", action="store_true", help="also score the encoder alone and the hybrid"
         )
         parser.add_argument(
+            "--segmenter",
+            choices=("rjieba", "jieba"),
+            help="segment with this jieba (default: settings.MATCHING_SEGMENTER, else rjieba)",
+        )
+        parser.add_argument(
             "--encode-only",
             action="store_true",
             help="only fill the vector cache with the corpus passages (slow; resumable)",
@@ -40,6 +45,13 @@ class Command(BaseCommand):
         return encoder
 
     def handle(self, *args, **opts):
+        if opts["segmenter"]:
+            from django.conf import settings
+
+            from xiake.matching.text import reset_analyzer
+
+            settings.MATCHING_SEGMENTER = opts["segmenter"]
+            reset_analyzer()
         path = Path(opts["dataset"])
         for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv"):
             if not (path / name).is_file():
