@@ -285,3 +285,32 @@ def test_figures_are_kept_a_moment_and_fresh_recomputes(demo, orgs):
         }["contracts_count"]
 
     assert current(again) == count and current(fresh) == count + 1
+
+
+def test_breakdowns_add_up_to_the_registered_figures(demo):
+    from xiake.contracts import stats
+
+    bureau = demo["bureau"]
+    period = periods()[1]
+    response = client_for(bureau).get("/dashboard/", {"p": period.key, "fresh": "1"})
+    tables = {key: rows for key, _title, rows in response.context["breakdowns"]}
+    shown = page_values(bureau, period)
+    registered = stats.base_queryset(bureau, "registered").filter(
+        signed_on__range=(period.start, period.end)
+    )
+    for key in ("university", "field"):
+        module = [(r.key, r.count, r.total, r.tech) for r in stats.grouped(registered, key)]
+        assert tables[key] == module
+        assert sum(r[1] for r in tables[key]) == shown["registered_count"][0]
+        assert sum(r[2] for r in tables[key]) == shown["registered_total"][0]
+    owners = tables["achievements"]
+    assert owners and owners == sorted(owners, key=lambda r: (-r[1], r[0]))
+    from xiake.catalog.models import Achievement
+
+    top_name, top_count = owners[0][0], owners[0][1]
+    published = [
+        a
+        for a in Achievement.objects.filter(status="published", owner_org__name=top_name)
+        if period.start <= timezone.localtime(a.reviewed_at or a.created_at).date() <= period.end
+    ]
+    assert top_count == len(published)

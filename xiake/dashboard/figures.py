@@ -488,6 +488,40 @@ def values(user, period: Period, fresh: bool = False) -> dict[str, tuple]:
     return cached(user, "figures", period, compute, fresh)
 
 
+def breakdowns(user, period: Period, fresh: bool = False) -> list[tuple[str, list]]:
+    """Tables of the period: registered contracts by selling university and by technical field
+    (``contracts.stats.grouped``, whose rows add up to the registered totals), achievements
+    published by owner (the ten largest). Rows are ``(label, count, 成交额, 技术交易额)``; the
+    achievements' money columns are None."""
+    from xiake.contracts import stats
+
+    def compute():
+        registered = contract_queryset(user, period, "registered")
+        tables = [
+            (key, [(r.key, r.count, r.total, r.tech) for r in stats.grouped(registered, key)])
+            for key in ("university", "field")
+        ]
+        owners = (
+            published_queryset("catalog.Achievement")(user, period)
+            .values("owner_org__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "owner_org__name")[:10]
+        )
+        tables.append(
+            ("achievements", [(r["owner_org__name"], r["n"], None, None) for r in owners])
+        )
+        return tables
+
+    return cached(user, "breakdowns", period, compute, fresh)
+
+
+BREAKDOWN_TITLES = {
+    "university": _("Registered contracts by selling university"),
+    "field": _("Registered contracts by technical field"),
+    "achievements": _("Achievements published, by owner (top ten)"),
+}
+
+
 def headline(user, period: Period, fresh: bool = False) -> list[Line]:
     """Every figure for ``period``, its previous period and the same period last year."""
     data = values(user, period, fresh)

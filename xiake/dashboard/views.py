@@ -21,7 +21,14 @@ from xiake.core.resources import resource_for
 from xiake.core.roles import is_bureau
 from xiake.core.tables import Table
 from xiake.dashboard import charts
-from xiake.dashboard.figures import BY_KEY, GROUPS, headline, value
+from xiake.dashboard.figures import (
+    BREAKDOWN_TITLES,
+    BY_KEY,
+    GROUPS,
+    breakdowns,
+    headline,
+    value,
+)
 from xiake.dashboard.periods import PeriodError, choices, parse, year_to_date
 
 
@@ -71,6 +78,10 @@ def index(request):
             "groups": [(GROUPS[k], rows) for k, rows in groups.items() if rows],
             "choices": choices(timezone.localdate()),
             "error": error,
+            "breakdowns": [
+                (key, BREAKDOWN_TITLES[key], rows)
+                for key, rows in breakdowns(request.user, period, fresh)
+            ],
             "library_chart": charts.libraries(lines, period),
             "funnel_chart": charts.funnel(lines, period),
             "contracts_chart": charts.contracts_by_month(request.user, period, fresh),
