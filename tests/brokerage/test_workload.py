@@ -176,6 +176,13 @@ class TestWorkload:
         html = client_for(manager2).get("/cases/workload/").content.decode()
         assert "880000.00" not in html and "t_manager" not in html.replace("t_manager2", "")
 
+    def test_the_board_links_the_workload_for_those_who_may_see_it(self, cases, users):
+        assert (
+            "/cases/workload/" in client_for(users["manager"]).get("/cases/board/").content.decode()
+        )
+        page = client_for(users["enterprise"]).get("/cases/board/").content.decode()
+        assert "/cases/workload/" not in page
+
     def test_nobody_else_gets_the_view(self, cases, users):
         for persona in ("enterprise", "university", "public", "institution"):
             assert client_for(users[persona]).get("/cases/workload/").status_code == 403

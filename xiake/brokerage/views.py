@@ -83,8 +83,18 @@ class BoardView(LoginRequiredMixin, View):
         )
         if request.GET.get("manager", "").isdigit():
             qs = qs.filter(manager_id=int(request.GET["manager"]))
+        from xiake.brokerage.workload import may_see_workload
+
         columns = [(stage, [c for c in qs if c.stage == stage]) for stage in Stage]
-        return render(request, "brokerage/board.html", {"columns": columns, "total": len(qs)})
+        return render(
+            request,
+            "brokerage/board.html",
+            {
+                "columns": columns,
+                "total": len(qs),
+                "may_see_workload": may_see_workload(request.user),
+            },
+        )
 
 
 class NotificationListView(LoginRequiredMixin, View):
