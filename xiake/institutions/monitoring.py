@@ -5,6 +5,7 @@ version), so that the bureau can check it without opening a spreadsheet.
 """
 
 import datetime as dt
+import math
 import statistics
 from collections import defaultdict
 from decimal import Decimal
@@ -107,6 +108,54 @@ def robust_z(values, x):
     if mad == 0:
         return 0.0 if x == med else float("inf")
     return 0.6745 * (x - med) / mad
+
+
+def _log(value) -> float:
+    return math.log1p(max(float(value), 0.0))
+
+
+def seasonal_jump(by_period: dict, history: list, report, field: str, rule):
+    """Evidence that ``report``'s ``field`` is an anomalous jump, or None.
+
+    A month is anomalous when it is far from the institution's usual level (robust z of the value
+    against its recent months, as before) **and** its change on the same month last year is far
+    from the institution's usual year-on-year change (robust z of log ratios). The second test
+    takes the institution's own seasonality out: a December that is always high is usual against
+    last December, and a month that returns to normal a year after a one-off jump is usual
+    against its recent months. Without the same month last year (or fewer than six earlier
+    year-on-year pairs) only the first test applies.
+    """
+    values = [float(getattr(r, field)) for r in history]
+    x = float(getattr(report, field))
+    med = statistics.median(values)
+    z = robust_z(values, x)
+    if abs(z) < float(rule.robust_z) or abs(x - med) <= 1:
+        return None
+    evidence = {
+        "value": x,
+        "median": med,
+        "z": None if abs(z) == float("inf") else round(z, 2),
+    }
+    year_ago = by_period.get(add_months(report.period, -12))
+    pairs = [
+        _log(getattr(r, field)) - _log(getattr(by_period[add_months(r.period, -12)], field))
+        for r in history
+        if add_months(r.period, -12) in by_period
+    ]
+    if year_ago is None or len(pairs) < 6:
+        return evidence
+    change = _log(x) - _log(getattr(year_ago, field))
+    yoy_z = robust_z(pairs, change)
+    if abs(yoy_z) < float(rule.robust_z) or (yoy_z > 0) != (z > 0):
+        return None  # the same month last year explains it: seasonal, not a jump
+    usual = statistics.median(pairs)
+    return {
+        **evidence,
+        "same_month_last_year": float(getattr(year_ago, field)),
+        "yoy_pct": round(math.expm1(change) * 100, 1),
+        "usual_yoy_pct": round(math.expm1(usual) * 100, 1),
+        "yoy_z": None if abs(yoy_z) == float("inf") else round(yoy_z, 2),
+    }
 
 
 def detect(inst, reports, rule, period, today=None):
@@ -219,30 +268,34 @@ def detect(inst, reports, rule, period, today=None):
         history = [by_period[p] for p in sorted(by_period) if p < period][-24:]
         if len(history) >= rule.min_history:
             for field in ("revenue", "rd_spend", "technical_income"):
-                values = [float(getattr(r, field)) for r in history]
-                x = float(getattr(report, field))
-                z = robust_z(values, x)
-                if abs(z) >= float(rule.robust_z) and abs(x - statistics.median(values)) > 1:
-                    warn(
-                        "anomaly",
-                        "medium",
-                        _(
-                            "%(f)s of %(v)s is far from this institution's usual %(m)s "
-                            "(robust z = %(z)s, threshold %(t)s)."
-                        )
-                        % {
-                            "f": str(report._meta.get_field(field).verbose_name),
-                            "v": x,
-                            "m": round(statistics.median(values), 2),
-                            "z": "∞" if z == float("inf") else f"{z:.1f}",
-                            "t": rule.robust_z,
-                        },
-                        field=field,
-                        value=x,
-                        median=statistics.median(values),
-                        z=None if abs(z) == float("inf") else round(z, 2),
-                    )
-                    found[-1]["key"] = f"anomaly:{field}:{period:%Y-%m}"
+                jump = seasonal_jump(by_period, history, report, field, rule)
+                if jump is None:
+                    continue
+                x, med = jump["value"], jump["median"]
+                label = str(report._meta.get_field(field).verbose_name)
+                z = "∞" if jump["z"] is None else f"{jump['z']:.1f}"
+                if "same_month_last_year" in jump:
+                    reason = _(
+                        "%(f)s of %(v)s is far from this institution's usual %(m)s and from "
+                        "the same month last year (%(y)s: %(c)s%% year on year against a usual "
+                        "%(u)s%%; robust z = %(z)s, threshold %(t)s)."
+                    ) % {
+                        "f": label,
+                        "v": x,
+                        "m": round(med, 2),
+                        "y": jump["same_month_last_year"],
+                        "c": f"{jump['yoy_pct']:+.0f}",
+                        "u": f"{jump['usual_yoy_pct']:+.0f}",
+                        "z": z,
+                        "t": rule.robust_z,
+                    }
+                else:
+                    reason = _(
+                        "%(f)s of %(v)s is far from this institution's usual %(m)s "
+                        "(robust z = %(z)s, threshold %(t)s)."
+                    ) % {"f": label, "v": x, "m": round(med, 2), "z": z, "t": rule.robust_z}
+                warn("anomaly", "medium", reason, field=field, **jump)
+                found[-1]["key"] = f"anomaly:{field}:{period:%Y-%m}"
     return found
 
 
