@@ -123,3 +123,10 @@ def make_indicator(org=None, system=None, **kwargs):
     )
     defaults.update(kwargs)
     return m.Indicator.objects.create(system=system or make_system(), **defaults)
+
+
+def make_park(org=None, **kwargs):
+    n = next(_seq)
+    defaults = dict(name=f"测试园区{n}", latitude=Decimal("32.1"), longitude=Decimal("118.9"))
+    defaults.update(kwargs)
+    return m.Park.objects.create(**defaults)

@@ -217,6 +217,19 @@ class TestIndicatorSystems(RuleContract):
     }
 
 
+class TestParks(RuleContract):
+    model = m.Park
+    factory = staticmethod(f.make_park)
+    label_field = "name"
+    form_data = {"name": "仙林大学城", "kind": "park", "latitude": "32.108", "longitude": "118.925"}
+
+    def test_coordinates_out_of_range_are_refused_naming_the_field(self, orgs, users):
+        data = {**self.form_data, "latitude": "132.1"}
+        response = client_for(users["bureau"]).post(self.url("add"), data)
+        assert response.status_code == 400
+        assert "latitude" in response.context["form"].errors
+
+
 class TestIndicators(RuleContract):
     model = m.Indicator
     factory = staticmethod(f.make_indicator)

@@ -49,6 +49,17 @@ PARKS = (
     ("迈皋桥创业园", 1),
     ("龙潭港城", 1),
 )
+# Where the parks are, for the overview map: our own rough placement within the district
+# (latitude, longitude), not surveyed data.
+PARK_PLACES = {
+    "仙林大学城": (32.108, 118.925),
+    "紫东核心区": (32.072, 118.958),
+    "南京经济技术开发区": (32.152, 118.884),
+    "马群科技园": (32.052, 118.884),
+    "燕子矶新城": (32.146, 118.812),
+    "迈皋桥创业园": (32.114, 118.803),
+    "龙潭港城": (32.171, 119.047),
+}
 # Month factors: Chinese New Year dip in January/February, mid-year and year-end peaks.
 SEASON = {
     1: 0.84,
@@ -90,8 +101,8 @@ RETURN_COMMENTS = (
 FIRST_FILING = dt.date(2018, 5, 3)  # the first batch filed in Nanjing (domain.md §6)
 
 
-def D(x: float) -> Decimal:
-    return Decimal(f"{max(x, 0.0):.2f}")
+def D(x: float, places: int = 2) -> Decimal:
+    return Decimal(f"{max(x, 0.0):.{places}f}")
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -1051,6 +1062,18 @@ def _locks(today: dt.date) -> int:
     return len(locks)
 
 
+def parks() -> int:
+    """The demo parks with their coordinates (those the bureau has not entered itself)."""
+    existing = set(m.Park.objects.values_list("name", flat=True))
+    new = [
+        m.Park(name=name, kind="park", latitude=D(lat, 5), longitude=D(lng, 5), is_demo=True)
+        for name, (lat, lng) in PARK_PLACES.items()
+        if name not in existing
+    ]
+    m.Park.objects.bulk_create(new)
+    return len(new)
+
+
 def generate(context) -> dict:
     rng = random.Random(f"{context.seed}:institutions")
     world, users = context.world, context.users
@@ -1088,6 +1111,7 @@ def generate(context) -> dict:
     reports, _ = _reports(rng, plans, insts, rule, today, now, users)
     bureau = users.get("bureau")
     counts["institutions in the registry"] = len(insts)
+    counts["parks with coordinates"] = parks()
     counts["team members"] = len(team)
     counts["project companies"] = len(companies)
     counts["monthly reports"] = len(reports)
@@ -1134,6 +1158,7 @@ def flush() -> dict:
         )
     out["institutions in the registry"] = _raw_delete(m.Institution.objects.filter(is_demo=True))
     out["locked months"] = _raw_delete(m.PeriodLock.objects.filter(is_demo=True))
+    out["parks and streets"] = _raw_delete(m.Park.objects.filter(is_demo=True))
     systems = m.IndicatorSystem.objects.filter(is_demo=True).exclude(
         pk__in=m.EvaluationRound.objects.values("system_id")
     )

@@ -103,6 +103,44 @@ class FilingRule(VersionedRule):
         verbose_name_plural = _("filing rules")
 
 
+class Park(AuditedModel):
+    """A park or street of the district with its coordinates, for the overview map.
+
+    Institutions name their park in ``Institution.park``; a park named there without a row here
+    is listed under "no coordinates" instead of on the map.
+    """
+
+    class Kind(models.TextChoices):
+        PARK = "park", _("Park")
+        STREET = "street", _("Street")
+
+    name = models.CharField(_("park or street"), max_length=60, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PARK)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
+
+    policy = policies.RuleDataPolicy()
+
+    class Meta:
+        verbose_name = _("park or street")
+        verbose_name_plural = _("parks and streets")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Institution(AuditedModel):
     """A new R&D institution in the registry: legal form, backing, filing and the 四位一体 parts."""
 

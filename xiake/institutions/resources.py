@@ -244,3 +244,15 @@ class IndicatorResource(Resource):
         "max_score",
     )
     natural_key = ("system", "code")
+
+
+@register
+class ParkResource(Resource):
+    model = m.Park
+    url_prefix = "parks/"
+    icon = "bi-geo-alt"
+    list_columns = ("name", "kind", "latitude", "longitude")
+    filter_fields = ("kind",)
+    search_fields = ("name",)
+    form_fields = ("name", "kind", "latitude", "longitude")
+    natural_key = ("name",)

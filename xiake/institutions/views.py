@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from xiake.core.forms import StyledFormMixin
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
-from xiake.institutions import evaluation, monitoring, reporting
+from xiake.institutions import evaluation, monitoring, parkmap, reporting
 from xiake.institutions.models import (
     EarlyWarning,
     EvaluationResult,
@@ -29,6 +29,7 @@ from xiake.institutions.models import (
     Indicator,
     Institution,
     MonthlyReport,
+    Park,
     PeriodLock,
     Score,
     TierAssignment,
@@ -351,7 +352,9 @@ def overview_data(user, year: int):
             }
         )
     table.sort(key=lambda r: -r["revenue"])
-    by_park = Counter(i.park or "—" for i in insts.values())
+    by_park = parkmap.park_rows(
+        insts.values(), {r["institution"].pk: r["revenue"] for r in table}, Park.objects.all()
+    )
     by_filing = Counter(i.get_filing_status_display() for i in insts.values())
     buckets = [0, 100, 500, 1000, 5000, 10**9]
     dist = [
@@ -363,7 +366,7 @@ def overview_data(user, year: int):
 
 @login_required
 def overview(request):
-    """District overview: ranking table, distribution, institutions by park, open warnings."""
+    """District overview: ranking table, distribution, map by park (and its table), warnings."""
     bureau_only(request)
     year = int(request.GET.get("year") or timezone.localdate().year - 1)
     table, by_park, by_filing, dist, buckets = overview_data(request.user, year)
@@ -377,14 +380,8 @@ def overview(request):
         {
             "year": year,
             "table": table[:60],
-            "park_chart": {
-                "tooltip": {},
-                "xAxis": {"type": "category", "data": list(by_park), "axisLabel": {"rotate": 30}},
-                "yAxis": {"type": "value"},
-                "series": [
-                    {"type": "bar", "data": list(by_park.values()), "name": _("Institutions")}
-                ],
-            },
+            "parks": by_park,
+            "park_map": parkmap.park_map_option(by_park),
             "filing_chart": {
                 "tooltip": {},
                 "series": [
