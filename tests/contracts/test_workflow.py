@@ -289,3 +289,13 @@ def test_two_registrars_at_once_cannot_both_succeed(orgs, users):
     c.refresh_from_db()
     assert c.status == "registered" and c.version == 4
     assert ChangeRecord.objects.filter(object_id=str(c.pk), comment__startswith="登记").count() <= 1
+    # the statistics cells moved once: the loser's transaction rolled its move back
+    from xiake.contracts import rollup
+
+    assert rollup.stored() == rollup.recompute()
+    assert (
+        rollup.stored()[("month", c.signed_on.year * 100 + c.signed_on.month, "registered", False)][
+            0
+        ]
+        == 1
+    )
