@@ -240,3 +240,22 @@ def test_the_number_of_queries_does_not_grow_with_the_institutions():
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 8
+
+
+def test_a_round_moves_by_its_transition_table_and_a_published_round_is_never_recomputed():
+    from xiake.core.review import TransitionError
+
+    round_, insts, scored = build(3)
+    with pytest.raises(TransitionError, match="Publish results|发布结果"):
+        evaluation.publish(round_)  # nothing computed yet
+    evaluation.run(round_)
+    evaluation.run(round_)  # recomputing a computed round is allowed
+    assert round_.status == "computed"
+    evaluation.publish(round_)
+    assert m.EvaluationRound.objects.get(pk=round_.pk).status == "published"
+    results = list(m.EvaluationResult.objects.filter(round=round_).values_list("pk", "total"))
+    with pytest.raises(TransitionError):
+        evaluation.run(round_)
+    assert list(m.EvaluationResult.objects.filter(round=round_).values_list("pk", "total")) == (
+        results
+    )

@@ -349,11 +349,9 @@ RESULT_VALUES = ("eligible", "total", "rank", "grade", "award", "details")
 
 def run(round_) -> int:
     """Compute and store the results of an open round (a published round is never rewritten)."""
-    from xiake.core.review import TransitionError
     from xiake.institutions.models import EvaluationResult
 
-    if round_.status == "published":
-        raise TransitionError(_("A published round is never recomputed."))
+    move = round_.check_move("compute")
     c = compute(round_)
     eligible, totals, ranks, grades_ = c["eligible"], c["totals"], c["ranks"], c["grades"]
     columns = [
@@ -416,7 +414,7 @@ def run(round_) -> int:
                 old = EvaluationResult.objects.filter(round=round_, pk__in=stale[i : i + 1000])
                 old._raw_delete(old.db)
         EvaluationResult.objects.bulk_create(list(changed.values()), batch_size=2000)
-        round_.status = "computed"
+        round_.status = move.target
         round_.computed_at = timezone.now()
         round_.inputs_hash = c["fingerprint"]
         round_.save()
@@ -425,12 +423,9 @@ def run(round_) -> int:
 
 def publish(round_) -> None:
     """Publish results and freeze the indicator version they were computed with."""
-    from xiake.core.review import TransitionError
-
-    if round_.status != "computed":
-        raise TransitionError(_("Compute the round before publishing it."))
+    move = round_.check_move("publish")
     with transaction.atomic():
-        round_.status = "published"
+        round_.status = move.target
         round_.published_at = timezone.now()
         round_.save()
         system = round_.system

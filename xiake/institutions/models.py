@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xiake.core.models import AuditedModel, ReviewedModel
-from xiake.core.review import ReviewStatus
+from xiake.core.review import ReviewStatus, Transition
 from xiake.institutions import policies
 
 
@@ -763,6 +763,42 @@ class EvaluationRound(AuditedModel):
 
     def __str__(self):
         return self.name
+
+    def check_move(self, action: str) -> Transition:
+        """The round's move ``action`` (see ``ROUND_TRANSITIONS``), or TransitionError saying why
+        it is not possible from the current status."""
+        from xiake.core.review import TransitionError
+
+        t = ROUND_TRANSITIONS[action]
+        if self.status not in t.sources:
+            raise TransitionError(
+                _("“%(action)s” is not possible while the round is “%(status)s”.")
+                % {"action": t.label, "status": self.get_status_display()}
+            )
+        return t
+
+
+#: The evaluation round's workflow as data (core.review.Transition): results are computed (and
+#: recomputed) until they are published; a published round is never recomputed.
+ROUND_TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition(
+            "compute",
+            _("Compute results"),
+            (EvaluationRound.Status.OPEN, EvaluationRound.Status.COMPUTED),
+            EvaluationRound.Status.COMPUTED,
+            "reviewer",
+        ),
+        Transition(
+            "publish",
+            _("Publish results"),
+            (EvaluationRound.Status.COMPUTED,),
+            EvaluationRound.Status.PUBLISHED,
+            "reviewer",
+        ),
+    )
+}
 
 
 class EvaluatorAssignment(AuditedModel):
