@@ -116,17 +116,29 @@ def _time_queries(fn, qs) -> dict:
 def build_lexical(docs, tmp: Path) -> dict:
     from xiake.matching.evaluation import _ours, _plain
     from xiake.matching.lexical import LexicalIndex
-    from xiake.matching.text import analyzer, parallel_map, plain_analyzer
+    from xiake.matching.text import analyzer, parallel_imap, parallel_map, plain_analyzer
 
     analyzer(), plain_analyzer()  # dictionaries loaded before timing (and before fork)
     out = {}
     pairs = [(t, x) for _k, t, x in docs]
     rss0 = _rss_mb()
+    # the build as a rebuild does it: workers tokenise while tantivy indexes what is ready
+    t0 = time.perf_counter()
+    ours = LexicalIndex.create(tmp / "ours")
+    ours.write(
+        {"key": k, "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
+        for i, ((k, _t, _x), (tt, tb, g)) in enumerate(
+            zip(docs, parallel_imap(_ours, pairs), strict=True)
+        )
+    )
+    build = time.perf_counter() - t0
+    rss_growth = _rss_mb() - rss0
+    # the two halves alone, for the split
     t0 = time.perf_counter()
     toks = parallel_map(_ours, pairs)
     t1 = time.perf_counter()
-    ours = LexicalIndex.create(tmp / "ours")
-    ours.write(
+    alone = LexicalIndex.create(tmp / "write-alone")
+    alone.write(
         {"key": k, "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
         for i, ((k, _t, _x), (tt, tb, g)) in enumerate(zip(docs, toks, strict=True))
     )
@@ -135,11 +147,11 @@ def build_lexical(docs, tmp: Path) -> dict:
         "documents": len(docs),
         "tokenise_s": round(t1 - t0, 1),
         "write_s": round(t2 - t1, 1),
-        "build_s": round(t2 - t0, 1),
-        "docs_per_s": round(len(docs) / (t2 - t0)),
+        "build_s": round(build, 1),
+        "docs_per_s": round(len(docs) / build),
         "write_docs_per_s": round(len(docs) / (t2 - t1)),
         "size_mb": round(_dir_mb(tmp / "ours"), 1),
-        "peak_rss_growth_mb": round(_rss_mb() - rss0, 1),
+        "peak_rss_growth_mb": round(rss_growth, 1),
     }
     out["ours"]["segmenter"] = analyzer().segmenter
     if analyzer().segmenter != "jieba":
@@ -322,13 +334,13 @@ def run_build_only(n_docs=16000) -> dict:
 def report_build(b: dict) -> list[str]:
     rows = [
         [
-            f"ours ({b['ours'].get('segmenter', 'jieba')} ×2 processes + tantivy)",
+            f"ours ({b['ours'].get('segmenter', 'jieba')} ×2 processes streaming into tantivy)",
             b["ours"]["build_s"],
             b["ours"]["docs_per_s"],
             b["ours"]["size_mb"],
         ],
-        ["  of which tokenising", b["ours"]["tokenise_s"], "", ""],
-        ["  of which tantivy write", b["ours"]["write_s"], b["ours"]["write_docs_per_s"], ""],
+        ["  tokenising alone", b["ours"]["tokenise_s"], "", ""],
+        ["  tantivy write alone", b["ours"]["write_s"], b["ours"]["write_docs_per_s"], ""],
     ]
     if "ours_pure_python_jieba" in b:
         p = b["ours_pure_python_jieba"]

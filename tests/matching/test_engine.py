@@ -150,3 +150,25 @@ def test_commands_reindex_status_and_index(orgs):
     assert engine().status()["documents"] == 2
     status = engine().status()
     assert status["analyzer"] == analyzer().fingerprint and not status["analyzer_changed"]
+
+
+def test_a_rebuild_tokenises_in_worker_processes_and_loses_no_record(orgs, users):
+    from xiake.catalog.models import Achievement
+
+    n = 200  # > 4 chunks of 32: the fork path of parallel_imap
+    Achievement.objects.bulk_create(
+        [
+            Achievement(
+                owner_org=orgs["university"],
+                title=f"批量成果{i}号：{'钛合金' if i == 137 else '铝合金'}叶片激光修复",
+                summary="激光熔覆修复航空发动机叶片。",
+                status="published",
+            )
+            for i in range(n)
+        ]
+    )
+    result = engine().rebuild()
+    assert result["achievement"] == n and engine().status()["documents"] == n
+    assert (
+        titles(api.search(users["public"], "钛合金叶片"))[0] == "批量成果137号：钛合金叶片激光修复"
+    )

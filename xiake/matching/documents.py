@@ -8,7 +8,7 @@ from django.apps import apps
 
 from xiake.core.review import ReviewStatus
 from xiake.matching.feed import KINDS
-from xiake.matching.text import analyzer, char_grams, normalize, parallel_map
+from xiake.matching.text import analyzer, char_grams, normalize, parallel_imap
 
 # kind → field → model attributes joined into that field's text.
 FIELD_SOURCES = {
@@ -110,14 +110,16 @@ def to_document(kind: str, obj) -> dict:
     return {**head(kind, obj), **tokenise(field_texts(kind, obj))}
 
 
-def to_documents(pairs: list[tuple[str, object]]) -> list[dict]:
-    """Many records at once: texts read here, tokens made in 2 processes (``parallel_map``)."""
+def to_documents(pairs: list[tuple[str, object]]):
+    """Many records at once, yielded in order: texts read here, tokens made in 2 processes
+    (``parallel_imap``) while the caller writes the documents already made."""
     texts = [field_texts(kind, obj) for kind, obj in pairs]
     analyzer()  # build the dictionary before forking so the workers inherit it
     # fork only from the main thread (commands); a rebuild thread inside a server stays inline
     inline = threading.current_thread() is not threading.main_thread()
-    tokens = parallel_map(tokenise, texts, chunksize=32, processes=1 if inline else None)
-    return [{**head(k, o), **t} for (k, o), t in zip(pairs, tokens, strict=True)]
+    tokens = parallel_imap(tokenise, texts, chunksize=32, processes=1 if inline else None)
+    for (kind, obj), toks in zip(pairs, tokens, strict=True):
+        yield {**head(kind, obj), **toks}
 
 
 def passage_text(kind: str, obj) -> str:

@@ -318,19 +318,27 @@ def _pool_call(item):
     return _pool_fn(item)
 
 
-def parallel_map(fn, items: list, *, processes: int | None = None, chunksize: int = 64) -> list:
-    """``[fn(x) for x in items]`` over forked worker processes (jieba is pure Python: one core
-    each). ``fn`` and whatever it closes over (the analyzer) are inherited by fork, not pickled.
-    Small inputs, one process or no fork support run inline."""
+def parallel_imap(fn, items: list, *, processes: int | None = None, chunksize: int = 64):
+    """``fn(x) for x in items`` in order, computed by forked worker processes (jieba-rs holds no
+    Python lock, but our pipeline around it is Python: one core each) and yielded as they come,
+    so the caller (tantivy's writer) works while the workers go on. ``fn`` and whatever it
+    closes over (the analyzer) are inherited by fork, not pickled. Small inputs, one process or
+    no fork support run inline."""
     import multiprocessing as mp
 
     global _pool_fn
     processes = processes or min(2, os.cpu_count() or 1)
     if processes <= 1 or len(items) < 4 * chunksize or "fork" not in mp.get_all_start_methods():
-        return [fn(x) for x in items]
+        yield from (fn(x) for x in items)
+        return
     _pool_fn = fn
     try:
         with mp.get_context("fork").Pool(processes) as pool:
-            return pool.map(_pool_call, items, chunksize=chunksize)
+            yield from pool.imap(_pool_call, items, chunksize=chunksize)
     finally:
         _pool_fn = None
+
+
+def parallel_map(fn, items: list, *, processes: int | None = None, chunksize: int = 64) -> list:
+    """``[fn(x) for x in items]`` over forked worker processes (see :func:`parallel_imap`)."""
+    return list(parallel_imap(fn, items, processes=processes, chunksize=chunksize))
