@@ -131,3 +131,16 @@ def test_the_calendar_is_one_table_for_every_app():
     assert RegistrationRuleSet.objects.get(code="miit-2026").deadline(D(2031, 2, 28)) == D(
         2031, 3, 24
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_empties_the_calendar(orgs):
+    """The next test must find the shipped calendar again (tests/conftest.py re-runs core.0002)."""
+    assert Holiday.objects.filter(date=D(2026, 10, 1)).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_transactional_test_finds_the_calendar_again():
+    holidays, workdays = Holiday.calendar()
+    assert D(2026, 10, 1) in holidays and D(2026, 10, 10) in workdays
+    assert D(2025, 10, 8) in holidays
