@@ -119,3 +119,26 @@ def test_confidential_vague_demands_reach_only_their_assigned_managers(orgs, use
         secret.get_absolute_url()
         in client_for(users["manager"]).get("/matching/triage/").content.decode()
     )
+
+
+def test_the_industry_of_a_new_demand_is_suggested_from_similar_records(orgs, users):
+    steel, battery = term("gbt4754", "33"), term("gbt4754", "38")
+    for i, text in enumerate(["不锈钢焊缝耐腐蚀", "不锈钢管焊接工艺", "焊缝酸洗钝化防锈"]):
+        make_demand(orgs["enterprise2"], title=f"{text}需求{i}", description=text, industry=steel)
+    for i, text in enumerate(["锂电池极片涂布", "锂电池热管理", "动力电池模组散热"]):
+        make_demand(orgs["enterprise2"], title=f"{text}需求{i}", description=text, industry=battery)
+    new = make_demand(
+        orgs["enterprise"],
+        title="焊缝生锈",
+        description="不锈钢管焊缝在海水里半年就锈蚀",
+        industry=None,
+    )
+    suggested = triage.suggest_industry(users["bureau"], new)
+    assert suggested[0].industry == steel and suggested[0].share > 0.5
+    page = client_for(users["enterprise"]).get(new.get_absolute_url()).content.decode()
+    assert 'data-testid="industry-suggestions"' in page and f'data-code="{steel.code}"' in page
+    # the evaluation scores leave-one-out suggestions beside the majority baseline
+    result = triage.evaluate_industry(users["bureau"], sample=10)
+    assert result["demands"] == 6 and result["industries"] == 2
+    assert result["top1_accuracy"] >= result["majority_baseline_accuracy"]
+    assert 0 <= result["top1_accuracy"] <= result["top3_accuracy"] <= 1

@@ -136,3 +136,74 @@ def queue(user, *, limit: int = 2000) -> list[tuple[object, Triage]]:
     rows = [(d, t) for d in demands if (t := triage(d)).vague]
     rows.sort(key=lambda row: (row[1].score, -row[0].pk))
     return rows
+
+
+@dataclass
+class IndustrySuggestion:
+    industry: object  # taxonomy term
+    share: float  # its part of the neighbours' score, 0–1
+
+
+def suggest_industry(user, demand, *, neighbours: int = 10, exclude_self: bool = True):
+    """Industries for ``demand`` from the records its text finds (achievements and demands
+    ``user`` may view that have an industry): each neighbour votes with its search score. Best
+    first, at most three."""
+    from xiake.matching import api
+
+    text = "\n".join(
+        t
+        for t in (demand.title, demand.keywords, demand.description, demand.technical_indicators)
+        if t
+    )
+    found = api.search(user, text, type=["demand", "achievement"], limit=neighbours + 1)
+    votes: dict[int, float] = {}
+    terms = {}
+    used = 0
+    for match in found:
+        obj = match.obj
+        if exclude_self and match.kind == "demand" and obj.pk == demand.pk:
+            continue
+        if used >= neighbours:
+            break
+        used += 1
+        if getattr(obj, "industry_id", None) is None:
+            continue
+        votes[obj.industry_id] = votes.get(obj.industry_id, 0.0) + max(match.score, 1e-6)
+        terms[obj.industry_id] = obj.industry
+    total = sum(votes.values())
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])[:3]
+    return [IndustrySuggestion(terms[pk], round(v / total, 2)) for pk, v in ranked]
+
+
+def evaluate_industry(user, *, sample: int = 300, neighbours: int = 10) -> dict:
+    """Leave-one-out accuracy of :func:`suggest_industry` on demands that have an industry
+    (evenly spaced sample), beside the majority-industry baseline of the same demands."""
+    from collections import Counter
+
+    from xiake.catalog.models import Demand
+
+    pool = list(
+        Demand.objects.restrict(user, "view")
+        .exclude(industry=None)
+        .select_related("industry")
+        .order_by("pk")
+    )
+    if not pool:
+        return {"demands": 0}
+    step = max(1, len(pool) // sample)
+    chosen = pool[::step][:sample]
+    majority, _n = Counter(d.industry_id for d in pool).most_common(1)[0]
+    top1 = top3 = base = 0
+    for demand in chosen:
+        got = [s.industry.pk for s in suggest_industry(user, demand, neighbours=neighbours)]
+        top1 += bool(got) and got[0] == demand.industry_id
+        top3 += demand.industry_id in got
+        base += demand.industry_id == majority
+    n = len(chosen)
+    return {
+        "demands": n,
+        "industries": len({d.industry_id for d in pool}),
+        "top1_accuracy": round(top1 / n, 3),
+        "top3_accuracy": round(top3 / n, 3),
+        "majority_baseline_accuracy": round(base / n, 3),
+    }

@@ -126,9 +126,14 @@ def triage_section(request, resource, obj):
         return None
     if not (_may_triage(request.user) or resource.policy().can(request.user, obj, "change")):
         return None
+    suggestions = triage.suggest_industry(request.user, obj) if obj.industry_id is None else []
     return render_to_string(
         "matching/triage_section.html",
-        {"triage": triage.triage(obj), "vague_below": triage.VAGUE_BELOW},
+        {
+            "triage": triage.triage(obj),
+            "vague_below": triage.VAGUE_BELOW,
+            "suggestions": suggestions,
+        },
         request=request,
     )
 
