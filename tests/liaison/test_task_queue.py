@@ -23,7 +23,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from tests import factories as f
-from tests.base import client_for
+from tests.base import api_for, client_for
 from tests.brokerage.test_push import world  # noqa: F401 - the fixture, used by name below
 from xiake.brokerage.models import MatchOffer, Notification
 from xiake.liaison import models as m
@@ -87,6 +87,13 @@ def test_the_worker_builds_a_queued_compilation_and_the_page_shows_its_progress(
     assert row.return_value == {"status": "done", "achievements": 40, "demands": 0}
     job.refresh_from_db()
     assert (job.status, job.progress, job.pages_done, job.pages_total) == ("done", 100, 43, 43)
+    api = api_for(users["university"]).get(f"/api/v1/compilations/{job.pk}/").json()
+    assert (api["status"], api["progress"], api["pages_done"], api["phase"]) == (
+        "done",
+        100,
+        43,
+        "docx",
+    )
 
     running = [html for html in seen if 'data-status="running"' in html]
     assert running and all('hx-trigger="every 1s"' in html for html in running)
