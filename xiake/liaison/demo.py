@@ -1365,6 +1365,7 @@ FEEDBACK = (
     "了解到申报流程，收获很大。",
 )
 
+
 # Official holiday arrangements (国务院办公厅通知): (name, first day, last day, worked weekend days).
 def generate(context, scale: float = 1.0, today: dt.date | None = None) -> dict:
     return Generator(context, scale, today).run()
