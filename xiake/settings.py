@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "xiake.core",
     "xiake.accounts",
     "xiake.taxonomy",
@@ -60,6 +61,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "xiake.core.middleware.RequestContextMiddleware",
+    # identity controls (xiake/ops, docs/operations.md); axes' middleware must come last
+    "xiake.ops.middleware.SessionIdleMiddleware",
+    "xiake.ops.middleware.PasswordExpiryMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xiake.urls"
@@ -144,7 +149,38 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "xiake.ops.passwords.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": env_int("PASSWORD_MIN_CLASSES", 3)},
+    },
+    {
+        "NAME": "xiake.ops.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"history": env_int("PASSWORD_HISTORY", 5)},
+    },
 ]
+# Days after which a password must be changed at the next login (0: never).
+PASSWORD_EXPIRY_DAYS = env_int("PASSWORD_EXPIRY_DAYS", 90)
+
+# Login failure lockout (django-axes): LOGIN_FAILURE_LIMIT failures for a username lock it until the
+# bureau unlocks it at /ops/lockouts/ or `xiake axes_reset_username NAME` (or LOCKOUT_HOURS pass).
+AUTHENTICATION_BACKENDS = [
+    "xiake.ops.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = env_int("LOCKOUT_HOURS", 0) or None
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in our own audit log already
+AXES_LOCKOUT_TEMPLATE = "ops/locked.html"
+AXES_HTTP_RESPONSE_CODE = 403
+# axes.W006 asks to lock by IP too; the control asked for is per account (a user behind the
+# district's shared NAT must not lock out everyone else), so only the username counts.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Idle timeout: a session unused for SESSION_IDLE_MINUTES ends (xiake.ops.middleware slides it).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("liaison/", include("xiake.liaison.urls")),
     path("", include("xiake.portal.urls")),
     path("dashboard/", include("xiake.dashboard.urls")),
+    path("ops/", include("xiake.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
