@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories as f
 from tests.base import client_for
@@ -29,6 +30,13 @@ def isolated_files(settings, tmp_path):
     settings.MATCHING_INDEX_DIR = tmp_path / "index"
     settings.MATCHING_BACKGROUND_REBUILD = False
     return settings
+
+
+def restore(*args):
+    """The operator's messages are in the active language (a test request may have switched it
+    to Chinese); these tests read the English ones."""
+    with translation.override("en"):
+        call_command("restore", *args)
 
 
 def media_checksums(settings) -> dict[str, str]:
@@ -84,7 +92,7 @@ def test_backup_then_restore_brings_back_rows_and_files(populated, settings, tmp
     assert current_counts() != counts_at_backup
 
     with pytest.raises(CommandError, match="--force"):
-        call_command("restore", str(archive))
+        restore(str(archive))
     assert Achievement.objects.get(pk=edited.pk).title == "改过的标题"
 
     output = run("restore", str(archive), "--force")
@@ -134,13 +142,13 @@ def test_a_damaged_archive_is_refused_and_writes_nothing(populated, settings, tm
     damaged = tmp_path / "damaged.tar.gz"
     damaged.write_bytes(bytes(data))
     with pytest.raises(CommandError, match="damaged|does not match"):
-        call_command("restore", str(damaged), "--force")
+        restore(str(damaged), "--force")
     _assert_nothing_written(counts, files, settings)
 
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[: len(data) // 3])
     with pytest.raises(CommandError, match="damaged"):
-        call_command("restore", str(truncated), "--force")
+        restore(str(truncated), "--force")
     _assert_nothing_written(counts, files, settings)
 
 
@@ -162,10 +170,12 @@ def test_a_tampered_file_fails_its_checksum_and_writes_nothing(populated, settin
                 info.size = len(content)
             target.addfile(info, io.BytesIO(content))
     with pytest.raises(CommandError, match=f"Checksum of {victim}"):
-        call_command("restore", str(tampered), "--force")
+        restore(str(tampered), "--force")
     _assert_nothing_written(counts, files, settings)
 
 
 def test_a_missing_archive_is_named(db, tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
+        restore(str(tmp_path / "nothing.tar.gz"))
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="不存在"):
         call_command("restore", str(tmp_path / "nothing.tar.gz"))
