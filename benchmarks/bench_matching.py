@@ -355,7 +355,9 @@ def report_build(b: dict) -> list[str]:
     return [table(["index", "build s", "docs/s", "size MB"], rows)]
 
 
-def run(n_docs=16000, n_queries=300, scale=0, with_http=False, http_seconds=20.0) -> dict:
+def run(
+    n_docs=16000, n_queries=300, scale=0, with_http=False, http_seconds=20.0, dense=True
+) -> dict:
     _setup_django()
     from xiake.matching import ranker
     from xiake.matching.text import analyzer, plain_analyzer
@@ -373,6 +375,8 @@ def run(n_docs=16000, n_queries=300, scale=0, with_http=False, http_seconds=20.0
             "ours": _time_queries(lambda q: ranker.rank(ours, a, q, limit=20, params=params), qs),
             "bm25": _time_queries(lambda q: ranker.baseline(base, plain, q, limit=20), qs),
         }
+        if not dense:  # --lexical-only: no HNSW build, no encoder rates
+            return info
         dense, info["build"]["dense"] = build_dense([k for k, _t, _x in docs], tmp)
         import numpy as np
 
@@ -403,9 +407,12 @@ def report(info: dict) -> str:
             [[k, v["p50_ms"], v["p99_ms"], v["mean_ms"]] for k, v in e.items()],
         ),
         *report_build(b),
-        f"peak RSS growth: lexical {b['ours']['peak_rss_growth_mb']} MB, "
-        f"HNSW {b['dense']['peak_rss_growth_mb']} MB; encoder: {json.dumps(info['encoder'])}",
     ]
+    if "dense" in b:
+        lines.append(
+            f"peak RSS growth: lexical {b['ours']['peak_rss_growth_mb']} MB, "
+            f"HNSW {b['dense']['peak_rss_growth_mb']} MB; encoder: {json.dumps(info['encoder'])}"
+        )
     if "scaled" in info:
         s = info["scaled"]
         lines.append(
@@ -429,6 +436,11 @@ def main(argv=None) -> int:
     parser.add_argument("--http", action="store_true", help="also 8 clients against gunicorn")
     parser.add_argument("--http-seconds", type=float, default=20.0)
     parser.add_argument(
+        "--lexical-only",
+        action="store_true",
+        help="lexical builds and engine latency only (no HNSW, no encoder rates)",
+    )
+    parser.add_argument(
         "--build-only", action="store_true", help="only the lexical index builds (indexing rate)"
     )
     o = parser.parse_args(argv)
@@ -445,7 +457,7 @@ def main(argv=None) -> int:
         )
         print("\n".join(report_build(b)))
         return 0
-    info = run(o.docs, o.queries, o.scale, o.http, o.http_seconds)
+    info = run(o.docs, o.queries, o.scale, o.http, o.http_seconds, dense=not o.lexical_only)
     write_json("matching", info)
     print(report(info))
     return 0
