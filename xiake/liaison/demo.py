@@ -1366,7 +1366,6 @@ FEEDBACK = (
 )
 
 
-# Official holiday arrangements (国务院办公厅通知): (name, first day, last day, worked weekend days).
 def generate(context, scale: float = 1.0, today: dt.date | None = None) -> dict:
     return Generator(context, scale, today).run()
 
