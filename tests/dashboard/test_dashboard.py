@@ -314,3 +314,29 @@ def test_breakdowns_add_up_to_the_registered_figures(demo):
         if period.start <= timezone.localtime(a.reviewed_at or a.created_at).date() <= period.end
     ]
     assert top_count == len(published)
+
+
+def test_statistics_brief_holds_the_figures_of_the_page(demo):
+    from docx import Document
+
+    from xiake.dashboard.figures import FIGURES
+    from xiake.dashboard.templatetags.dashboard import figure
+
+    bureau = demo["bureau"]
+    period = periods()[1]  # last year, as a report would ask
+    shown = page_values(bureau, period)
+    response = client_for(bureau).get("/dashboard/brief.docx", {"p": period.key})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(f'brief-{period.key}.docx"')
+    doc = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert period.label in text and str(period.first.year) in text
+    rows = [[c.text for c in row.cells] for table in doc.tables for row in table.rows[1:]]
+    assert len(rows) == len(FIGURES)
+    for f, row in zip(FIGURES, rows, strict=True):
+        current, _previous, last_year = shown[f.key]
+        assert row[1] == figure(current, str(f.unit)) and row[2] == figure(last_year, str(f.unit))
+    registered = figure(shown["registered_count"][0])
+    assert registered in text  # the summary quotes the registered contracts
+    for role in ("university", "enterprise", "institution"):
+        assert client_for(demo[role]).get("/dashboard/brief.docx").status_code == 403

@@ -145,6 +145,24 @@ def export(request):
 
 
 @login_required
+def brief(request):
+    """The statistics brief of the period as an editable DOCX (the page's figures)."""
+    bureau_only(request)
+    period, error = period_of(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    from xiake.dashboard.brief import build_docx
+
+    org = getattr(request.user, "organization", None)
+    response = HttpResponse(
+        build_docx(request.user, period, org.name if org else ""),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="brief-{period.key}.docx"'
+    return response
+
+
+@login_required
 def drill(request, key):
     """The records behind one figure for the period, as the module's list shows them."""
     bureau_only(request)
