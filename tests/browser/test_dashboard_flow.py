@@ -1,5 +1,6 @@
-"""The bureau lands on its home page, opens the district dashboard, drills from 合同成交额 to the
-contracts behind it and exports them; an anonymous visitor searches the portal."""
+"""The bureau lands on its home page, opens the district dashboard, downloads last year's
+statistics brief, drills from 合同成交额 to the contracts behind it and exports them; an anonymous
+visitor searches the portal."""
 
 import datetime as dt
 import io
@@ -7,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from docx import Document
 from openpyxl import load_workbook
 
 from tests.browser.conftest import login
@@ -44,6 +46,11 @@ def test_bureau_drills_from_contract_value_to_the_contracts_and_exports_them(pag
 
     page.goto(f"/dashboard/?p={year}")
     page.wait_for_selector("[data-chart=chart-contracts][data-chart-ready]")
+    with page.expect_download() as brief:
+        page.get_by_role("link", name="数据简报（DOCX）").click()
+    doc = Document(brief.value.path())
+    assert f"{year}年" in doc.paragraphs[0].text
+    assert "1,550,000.00" in [c.text for t in doc.tables for row in t.rows for c in row.cells]
     cell = page.locator("tr[data-figure=contracts_total] a")
     assert cell.inner_text() == "1,550,000.00"
     with page.expect_navigation():
