@@ -10,7 +10,7 @@
       chart.on("click", function (params) {
         if (params.data && params.data.url) window.location.assign(params.data.url);
       });
-      chart.getZr().setCursorStyle && el.style.setProperty("cursor", "pointer");
+      el.style.cursor = "pointer";
     });
   }
   if (document.readyState === "loading") {
