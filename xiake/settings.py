@@ -64,6 +64,7 @@ MIDDLEWARE = [
     # identity controls (xiake/ops, docs/operations.md); axes' middleware must come last
     "xiake.ops.middleware.SessionIdleMiddleware",
     "xiake.ops.middleware.PasswordExpiryMiddleware",
+    "xiake.ops.middleware.PermissionsPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -217,6 +218,17 @@ CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HSTS is sent only on HTTPS responses, so the plain-HTTP embedded run is unaffected; HSTS_SECONDS=0
+# turns it off. HTTPS=1 behind a proxy that terminates TLS (nginx, docs/operations.md) trusts its
+# X-Forwarded-Proto and marks the cookies secure.
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+if env_bool("HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Browser features the platform never uses are switched off for every page (xiake.ops.middleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
