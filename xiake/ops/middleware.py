@@ -78,3 +78,17 @@ class PasswordExpiryMiddleware:
         if path.startswith((settings.STATIC_URL, "/i18n/")):
             return True
         return path in {reverse(name) for name in self.ALLOWED}
+
+
+class PermissionsPolicyMiddleware:
+    """Adds ``Permissions-Policy`` (settings.PERMISSIONS_POLICY), which Django does not send."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = getattr(settings, "PERMISSIONS_POLICY", "")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
