@@ -413,12 +413,50 @@ def run(round_) -> int:
             for i in range(0, len(stale), 1000):  # stays under SQLite's parameter limit
                 old = EvaluationResult.objects.filter(round=round_, pk__in=stale[i : i + 1000])
                 old._raw_delete(old.db)
-        EvaluationResult.objects.bulk_create(list(changed.values()), batch_size=2000)
+        insert_results(list(changed.values()))
         round_.status = move.target
         round_.computed_at = timezone.now()
         round_.inputs_hash = c["fingerprint"]
         round_.save()
     return len(results)
+
+
+def insert_results(results) -> None:
+    """Insert result rows with one ``executemany``.
+
+    What ``bulk_create`` does, minus its per-value overhead (≈ 60 % of a 100× evaluation went into
+    preparing 58,000 values one by one): each value is still prepared by its own field
+    (``get_db_prep_save``, i.e. the backend's JSON, decimal and date adaptation); the timestamps are
+    one value for all rows. No signals are sent, as with ``bulk_create``.
+    """
+    from django.db import connection
+
+    from xiake.institutions.models import EvaluationResult
+
+    if not results:
+        return
+    meta = EvaluationResult._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    shared = {
+        f.attname: f.get_db_prep_save(now, connection)
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    columns = []
+    for f in fields:
+        if f.attname in shared:
+            columns.append([shared[f.attname]] * len(results))
+        else:
+            columns.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in results])
+    q = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        q(meta.db_table),
+        ", ".join(q(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(zip(*columns, strict=True)))
 
 
 def publish(round_) -> None:
