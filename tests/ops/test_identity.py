@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.base import client_for
 from tests.factories import PASSWORD
+from xiake.core.models import ChangeRecord
 from xiake.ops.middleware import ACTIVITY_KEY
 from xiake.ops.models import PasswordHistory
 
@@ -76,6 +77,12 @@ def test_only_the_bureau_sees_and_unlocks_locked_accounts(users):
     assert bureau.get(page).context["locked"] == []
     client = Client()
     assert form_login(client, victim.username, PASSWORD).status_code == 302 and logged_in(client)
+
+    # both the lock and the unlock are in the audit log, the unlock with the bureau as actor
+    trail = ChangeRecord.objects.filter(object_id=str(victim.pk)).order_by("time", "id")
+    about_lock = [r for r in trail if victim.username in r.comment]
+    assert about_lock[0].action == "login_failed" and about_lock[-1].action == "update"
+    assert about_lock[-1].actor == users["bureau"]
 
 
 def test_the_reset_command_unlocks(users):

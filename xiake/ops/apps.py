@@ -13,7 +13,10 @@ class OpsConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_save
 
-        from xiake.ops import middleware  # noqa: F401  (connects the password-expiry login check)
+        from xiake.ops import (
+            lockout,  # noqa: F401  (audits lockouts)
+            middleware,  # noqa: F401  (connects the password-expiry login check)
+        )
         from xiake.ops.passwords import record_initial_password
 
         post_save.connect(

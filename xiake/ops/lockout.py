@@ -6,6 +6,9 @@ ModelBackend unchecked. Every HTTP login path (the form, the API token) passes i
 """
 
 from axes.backends import AxesStandaloneBackend
+from axes.signals import user_locked_out
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -26,4 +29,36 @@ def locked_usernames() -> list[dict]:
         .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
         .order_by("-last_failure")
+    )
+
+
+def _account(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username).first()
+
+
+@receiver(user_locked_out, dispatch_uid="ops.audit_lockout")
+def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """The audit log gets the moment an account is locked (its failed logins are there already)."""
+    from xiake.core.changelog import record_event
+    from xiake.core.models import ChangeAction
+
+    record_event(
+        ChangeAction.LOGIN_FAILED,
+        comment=_("Account %(username)s locked after repeated failed logins")
+        % {"username": username},
+        obj=_account(username),
+    )
+
+
+def record_unlock(username, actor):
+    from xiake.core.changelog import record_event
+    from xiake.core.models import ChangeAction
+
+    record_event(
+        ChangeAction.UPDATE,
+        comment=_("Account %(username)s unlocked") % {"username": username},
+        actor=actor,
+        obj=_account(username),
     )

@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from xiake.core.roles import is_bureau
-from xiake.ops.lockout import locked_usernames
+from xiake.ops.lockout import locked_usernames, record_unlock
 
 
 class BureauOnlyMixin:
@@ -36,6 +36,7 @@ class UnlockView(BureauOnlyMixin, View):
         if not username:
             messages.error(request, _("Field username: choose the account to unlock."))
         elif reset(username=username):
+            record_unlock(username, request.user)
             messages.success(
                 request, _("Account %(username)s is unlocked.") % {"username": username}
             )
