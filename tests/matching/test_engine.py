@@ -172,3 +172,18 @@ def test_a_rebuild_tokenises_in_worker_processes_and_loses_no_record(orgs, users
     assert (
         titles(api.search(users["public"], "钛合金叶片"))[0] == "批量成果137号：钛合金叶片激光修复"
     )
+
+
+def test_facets_count_every_visible_candidate_not_only_the_page(orgs, users):
+    for i in range(6):
+        make_achievement(orgs["university"], title=f"碳纤维复合材料{i}")
+    for i in range(3):
+        make_achievement(orgs["university2"], title=f"碳纤维预浸料{i}")
+    make_achievement(orgs["university2"], title="碳纤维草稿", status="draft")  # not for the public
+    results = api.search(users["public"], "碳纤维", type="achievement", limit=4)
+    assert len(results.items) == 4
+    orgs_facet = {f["label"]: f["count"] for f in results.facets["org"]}
+    assert orgs_facet == {orgs["university"].name: 6, orgs["university2"].name: 3}
+    assert results.facets["type"][0]["count"] == 9
+    assert results.facets["industry"][0]["value"] == "33"
+    assert results.items[0].score == 1.0
