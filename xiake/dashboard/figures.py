@@ -160,6 +160,36 @@ def published_in(period: Period) -> Q:
     )
 
 
+def demands_matched(user, period: Period):
+    """Published demands of the period with a 推荐 list (the funnel's "matched")."""
+    from xiake.brokerage.models import MatchOffer
+
+    demands = published_queryset("catalog.Demand")(user, period)
+    return demands.filter(pk__in=MatchOffer.objects.values("demand_id"))
+
+
+def _visible_cases(user):
+    from xiake.brokerage.models import DockingCase
+
+    return DockingCase.objects.restrict(user, "view")
+
+
+def demands_with_case(user, period: Period):
+    """… with a docking case the user may see naming them (the funnel's "cases")."""
+    demands = published_queryset("catalog.Demand")(user, period)
+    return demands.filter(pk__in=_visible_cases(user).values("demand_id"))
+
+
+def demands_signed(user, period: Period):
+    """… with a signed contract created from one of those cases (the funnel's "signed")."""
+    from xiake.contracts.models import TechContract
+
+    signed = TechContract.objects.restrict(user, "view").filter(signed_on__isnull=False)
+    cases = _visible_cases(user).filter(pk__in=signed.values("docking_case_id"))
+    demands = published_queryset("catalog.Demand")(user, period)
+    return demands.filter(pk__in=cases.values("demand_id"))
+
+
 def contract_queryset(user, period: Period, scope: str = "all"):
     from xiake.contracts import stats
 
@@ -285,6 +315,7 @@ FIGURES: tuple[Figure, ...] = (
         _("… with matches pushed"),
         COUNT,
         lambda ctx, p: ctx.funnel_stage(p).matched,
+        drill=demands_matched,
     ),
     Figure(
         "funnel_cases",
@@ -292,6 +323,7 @@ FIGURES: tuple[Figure, ...] = (
         _("… with a docking case"),
         COUNT,
         lambda ctx, p: ctx.funnel_stage(p).cases,
+        drill=demands_with_case,
     ),
     Figure(
         "funnel_signed",
@@ -299,6 +331,7 @@ FIGURES: tuple[Figure, ...] = (
         _("… with a signed contract"),
         COUNT,
         lambda ctx, p: ctx.funnel_stage(p).signed,
+        drill=demands_signed,
     ),
     Figure(
         "contracts_count",
