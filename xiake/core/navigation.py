@@ -175,7 +175,17 @@ MENU: tuple[MenuGroup, ...] = (
         (
             MenuItem(_("Docking cases"), "brokerage:dockingcase_list", "arrow-left-right", MEMBERS),
             MenuItem(_("Case board"), "brokerage:board", "kanban", MEMBERS),
+            MenuItem(
+                _("Manager workload"),
+                "brokerage:workload",
+                "person-workspace",
+                frozenset({BUREAU, MANAGER}),
+            ),
+            MenuItem(
+                _("Conversion funnel"), "brokerage:funnel", "funnel", frozenset({BUREAU, MANAGER})
+            ),
             MenuItem(_("Notifications"), "brokerage:notifications", "bell", LOGGED_IN),
+            MenuItem(_("Subscriptions"), "brokerage:subscriptions", "bookmark-star", LOGGED_IN),
         ),
     ),
     MenuGroup(
@@ -214,6 +224,7 @@ MENU: tuple[MenuGroup, ...] = (
             MenuItem(
                 _("Change log"), "core:changerecord_list", "clock-history", frozenset({BUREAU})
             ),
+            MenuItem(_("Holiday calendar"), "core:holiday_list", "calendar-x", frozenset({BUREAU})),
             MenuItem(_("API documentation"), "api-docs", "code-square", LOGGED_IN),
         ),
     ),
