@@ -33,6 +33,26 @@ def test_the_api_list_follows_the_same_rule(orgs, users):
     assert api_for().get("/api/v1/achievements/").json()["count"] == 0
 
 
+def test_the_api_keeps_rendered_json_and_never_the_browsable_page(orgs, users):
+    f.make_achievement(orgs["university"], title="接口缓存成果")
+    url = "/api/v1/achievements/"
+    fresh = api_for().get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        cached = api_for().get(url)
+    assert cached.status_code == 200
+    assert cached["Content-Type"] == "application/json"
+    assert cached.content == fresh.content
+    assert cached.json()["results"][0]["title"] == "接口缓存成果"
+    assert not any("catalog_achievement" in q["sql"] for q in ctx.captured_queries)
+
+    api_for().get(url, HTTP_ACCEPT="text/html")
+    with CaptureQueriesContext(connection) as ctx:
+        browsable = api_for().get(url, HTTP_ACCEPT="text/html")
+    assert browsable["Content-Type"].startswith("text/html")
+    assert "接口缓存成果" in browsable.content.decode()
+    assert any("catalog_achievement" in q["sql"] for q in ctx.captured_queries)
+
+
 def test_logged_in_users_never_get_a_cached_answer(orgs, users):
     f.make_achievement(orgs["university"], status="draft", title="本单位草稿")
     url = reverse("catalog:achievement_list")

@@ -1,11 +1,13 @@
 """Base filter set: one per model, used by the list page, the export and the API alike."""
 
+import copy
 from functools import partial
 
 import django_filters
 from django import forms
 from django.db import models
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 #: Query parameters every list understands besides its filters.
@@ -41,6 +43,45 @@ class BaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
     search_fields: tuple = ()
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter's own __init__ (these six assignments) deep-copies every filter, with the
+        # choices it carries, on every request. Filters are configuration that no request changes,
+        # so a shallow copy is enough, with a method filter bound to its copy, not the original.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, base in self.base_filters.items():
+            filter_ = copy.copy(base)
+            if base.method is not None:
+                filter_.method = base.method  # a new FilterMethod bound to the copy
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
+
+    def get_form_class(self):
+        """One form class per filter set instead of one per request.
+
+        django-filter builds a new form class, with a new field per filter, for every request; that
+        cost more than the query, and a new class per request defeated the per-form caches of the
+        select widgets. Filters whose choices depend on the request (querysets given as callables)
+        keep the per-request class.
+        """
+        cls = type(self)
+        form_class = cls.__dict__.get("_shared_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            if not any(
+                isinstance(f, django_filters.filters.QuerySetRequestMixin)
+                for f in self.filters.values()
+            ):
+                cls._shared_form_class = form_class
+        return form_class
 
     def filter_q(self, queryset, name, value):
         words = (value or "").split()[:8]

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 BUREAU = "bureau"  # 科技局管理员
@@ -248,6 +251,9 @@ class _ResolvedGroup:
 
 
 _cache: dict[tuple[str, str, str], tuple[_ResolvedGroup, ...]] = {}
+# The rendered dropdowns per role, language, URLconf and active item: the template loop over
+# thirty items cost more than a list page's query, and its output never changes between requests.
+_html_cache: dict[tuple, str] = {}
 _cache_lock = threading.Lock()
 
 
@@ -302,6 +308,7 @@ def clear_menu_cache(**kwargs) -> None:
     """Forget resolved menus (tests that change URLconfs or the menu call this)."""
     with _cache_lock:
         _cache.clear()
+        _html_cache.clear()
 
 
 setting_changed.connect(clear_menu_cache, dispatch_uid="xiake.core.navigation.clear_menu_cache")
@@ -346,4 +353,10 @@ def navigation(request) -> dict:
                 "items": items,
             }
         )
-    return {"nav_menu": nav_menu, "nav_role": role}
+    html_key = (role, get_language(), str(get_urlconf()), get_script_prefix(), active_url)
+    html = _html_cache.get(html_key)
+    if html is None:
+        html = render_to_string("includes/nav_menu.html", {"nav_menu": nav_menu})
+        with _cache_lock:
+            _html_cache[html_key] = html
+    return {"nav_menu": nav_menu, "nav_menu_html": mark_safe(html), "nav_role": role}

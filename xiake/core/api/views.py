@@ -1,6 +1,7 @@
 """ViewSets derived from resources; the router registers one per resource with an ``api_name``."""
 
 from django.db import transaction
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -23,16 +24,28 @@ class ResourceViewSet(viewsets.ModelViewSet):
     resource = None
 
     def list(self, request, *args, **kwargs):
-        """Anonymous list answers come from the page cache while the library is unchanged."""
-        key = None
-        if pagecache.cacheable(request):
-            key = pagecache.response_key(self.resource.model, request, "api")
-            data = pagecache.get(key)
-            if data is not None:
-                return Response(data)
-        response = super().list(request, *args, **kwargs)
-        if key and response.status_code == 200:
-            pagecache.put(key, response.data)
+        """Anonymous list answers come from the page cache while the library is unchanged.
+
+        The rendered bytes are kept (per negotiated format), not the data: serialising and
+        rendering 20 records cost more than the rest of a cached request. Only JSON is kept: the
+        browsable API's HTML carries the first visitor's CSRF token.
+        """
+        self.page_cache_key = None
+        if pagecache.cacheable(request) and request.accepted_renderer.format == "json":
+            key = pagecache.response_key(self.resource.model, request, "api-json")
+            cached = pagecache.get(key)
+            if cached is not None:
+                content_type, content = cached
+                return HttpResponse(content, content_type=content_type)
+            self.page_cache_key = key
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = getattr(self, "page_cache_key", None)
+        if key and isinstance(response, Response) and response.status_code == 200:
+            response.render()
+            pagecache.put(key, (response["Content-Type"], response.content))
         return response
 
     def get_queryset(self):
