@@ -20,8 +20,24 @@ def _term_choices(scheme):
     return term_choices(scheme)
 
 
+class TermChoiceField(django_filters.fields.ChoiceField):
+    """A choice field whose copies share its (lazy) choices.
+
+    Every form deep-copies its fields; django-filter's choice iterator holds the field itself, so
+    the default copy walked the whole field again for each of a dozen taxonomy filters per request.
+    The iterator is read-only and calls ``term_choices`` afresh on each pass, so sharing it is safe.
+    """
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
 class TermFilter(django_filters.ChoiceFilter):
     """Filter on a taxonomy term by its code; a parent code also matches its children."""
+
+    field_class = TermChoiceField
 
     def __init__(self, *args, scheme: str, **kwargs):
         self.scheme = scheme
