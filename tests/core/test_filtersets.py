@@ -58,3 +58,20 @@ def test_concurrent_filter_sets_keep_their_own_values_and_bindings():
     for t in threads:
         t.join()
     assert errors == []
+
+
+@pytest.mark.django_db
+def test_a_new_taxonomy_term_appears_in_the_shared_form_and_on_the_page():
+    from django.urls import reverse
+
+    from tests.base import client_for
+    from xiake.taxonomy.models import Scheme, Term
+
+    url = reverse("catalog:achievement_list")
+    assert "新增的技术成熟度" not in client_for().get(url).content.decode()
+    scheme = Scheme.objects.get(code="trl", is_current=True)
+    Term.objects.create(scheme=scheme, code="10", name="新增的技术成熟度", sort_order=99)
+    codes = [value for value, _ in _filterset("").form.fields["trl"].choices]
+    assert "10" in codes
+    assert "新增的技术成熟度" in client_for().get(url + "?trl=10").content.decode()
+    assert _filterset("trl=10").form.is_valid()
