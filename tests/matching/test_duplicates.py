@@ -132,3 +132,73 @@ def test_bureau_queue_lists_pending_records_that_look_like_copies(records, users
     assert client_for(users["university"]).get("/matching/duplicates/").status_code == 403
     anonymous = client_for(None).get("/matching/duplicates/")
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+
+
+def test_an_import_flags_rows_that_look_like_existing_records(records, users, orgs):
+    """Flagged at the check step (a note per row, linking the record), never refused."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.core.test_import import xlsx
+    from xiake.catalog.models import Achievement
+
+    with translation.override("zh-hans"):
+        header = [
+            str(Achievement._meta.get_field(name).verbose_name)
+            for name in ("title", "owner_org", "summary", "ip_numbers")
+        ]
+    org = orgs["university"].name
+    rows = [
+        ["双相不锈钢焊接接头耐点蚀的处理方法", org, COPY_SUMMARY, ""],  # a copy by its text
+        ["海洋平台焊缝处理", org, "面向海洋工程的焊缝处理。", "ZL 2019 1012 3456.7"],  # same patent
+        ["新型水处理膜甲", org, "一种反渗透膜。", "ZL202311111111.1"],
+        ["新型水处理膜乙", org, "一种反渗透膜组件。", "ZL202311111111.1"],  # same as the row above
+        ["锂离子电池硅碳负极材料", org, "一种高首效硅碳负极及其制备方法。", ""],
+    ]
+    client = client_for(users["bureau"])
+    before = Achievement.objects.count()
+    response = client.post(
+        reverse("catalog:achievement_import"),
+        {"file": SimpleUploadedFile("成果.xlsx", xlsx(rows, headers=header))},
+    )
+    assert response.status_code == 200
+    assert not response.context["job"].errors
+    notices = {n.row: n for n in response.context["notices"]}
+    assert set(notices) == {2, 3, 5}, notices  # data rows start at 2 under the header
+    assert notices[2].url == reverse("catalog:achievement_detail", args=[records["original"].pk])
+    assert "相似度" in notices[2].message or "similarity" in notices[2].message
+    assert records["original"].title in notices[3].message
+    assert "zl201910123456.7" in notices[3].message
+    assert "3" in notices[5].message and "zl202311111111.1" in notices[5].message
+    assert "知识产权号" in notices[3].message or "IP number" in notices[3].message
+    page = response.content.decode()
+    assert 'data-testid="import-notices"' in page
+    assert Achievement.objects.count() == before  # the check writes nothing
+
+
+def test_an_import_shows_no_record_the_importer_may_not_see(records, users, orgs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.core.test_import import xlsx
+    from xiake.catalog.models import Achievement
+
+    records["original"].status = "draft"
+    records["original"].save()
+    with translation.override("zh-hans"):
+        header = [
+            str(Achievement._meta.get_field(name).verbose_name)
+            for name in ("title", "owner_org", "ip_numbers")
+        ]
+    row = ["另一单位的同一专利", orgs["enterprise"].name, "ZL201910123456.7"]
+    response = client_for(users["enterprise"]).post(
+        reverse("catalog:achievement_import"),
+        {"file": SimpleUploadedFile("成果.xlsx", xlsx([row], headers=header))},
+    )
+    assert response.status_code == 200
+    notices = response.context["notices"]
+    # the draft of another organisation stays invisible; the published copy is offered
+    assert all(records["original"].title not in n.message for n in notices)
+    assert any(records["same_patent"].title in n.message for n in notices)

@@ -295,6 +295,27 @@ def _match_existing(resource, user, result: Validation):
 records_imported = Signal()
 
 
+@dataclass
+class RowNotice:
+    """Something worth a look in a valid row that does not stop the import (a likely duplicate)."""
+
+    row: int
+    message: str
+    url: str = ""
+
+
+# Other apps flag rows at the check step without core knowing them (matching: likely duplicates
+# of existing records): functions ``(resource, user, rows: list[ParsedRow]) -> list[RowNotice]``.
+row_notice_providers: list = []
+
+
+def notices(resource, user, validation: Validation) -> list[RowNotice]:
+    """What the providers flag among the valid rows, by row number."""
+    rows = validation.valid_rows
+    found = [n for provider in row_notice_providers for n in provider(resource, user, rows)]
+    return sorted(found, key=lambda n: n.row)
+
+
 def apply(resource, user, validation: Validation, valid_only=False, publish=False) -> dict:
     """Write the rows in one transaction; refuse when there are errors unless ``valid_only``."""
     if validation.errors and not valid_only:

@@ -228,6 +228,7 @@ MENU: tuple[MenuGroup, ...] = (
                 _("Change log"), "core:changerecord_list", "clock-history", frozenset({BUREAU})
             ),
             MenuItem(_("Holiday calendar"), "core:holiday_list", "calendar-x", frozenset({BUREAU})),
+            MenuItem(_("Locked accounts"), "ops:lockouts", "lock", frozenset({BUREAU})),
             MenuItem(_("API documentation"), "api-docs", "code-square", LOGGED_IN),
         ),
     ),

@@ -387,6 +387,7 @@ class ObjectImportView(LoginRequiredMixin, ResourceView):
                 job=job,
                 publish=form.cleaned_data["publish"],
                 updates=sum(1 for r in validation.rows if r.existing_pk),
+                notices=importer.notices(self.resource, request.user, validation),
             ),
         )
 

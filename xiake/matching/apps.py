@@ -9,14 +9,17 @@ class MatchingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from xiake.core import importer
         from xiake.core import views as core_views
         from xiake.demo.extensions import DemoStep, register
-        from xiake.matching import feed, views
+        from xiake.matching import duplicates, feed, views
 
         feed.connect()
         for provider in (views.triage_section, views.duplicates_section, views.detail_section):
             if provider not in core_views.detail_section_providers:
                 core_views.detail_section_providers.append(provider)
+        if duplicates.import_notices not in importer.row_notice_providers:
+            importer.row_notice_providers.append(duplicates.import_notices)
         # the demo generator bulk-creates records (no signals): ask every node to rebuild
         register(DemoStep("matching", generate=_demo_rebuild))
 

@@ -131,3 +131,66 @@ def review_queue(user, *, limit: int = 200) -> list[tuple[str, object, list[Dupl
             if dups:
                 rows.append((kind, obj, dups))
     return rows
+
+
+# At the import check, a text comparison costs one search per row: the first rows are compared
+# on their text, every row on its IP numbers (one pass over the existing numbers).
+IMPORT_TEXT_ROWS = 200
+
+
+def import_notices(resource, user, rows) -> list:
+    """Rows of an achievement or demand import that look like records already on the platform
+    (or like an earlier row of the same file): flagged at the check step, never refused."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from xiake.core.importer import RowNotice
+
+    model = resource.model
+    kind = kind_of(model)
+    if kind not in KINDS:
+        return []
+    visible = model.objects.restrict(user, "view")
+    ip_index = build_ip_index(visible)
+    detail = resource.url_name("detail")
+    seen_in_file: dict[str, int] = {}
+    found = []
+    for position, row in enumerate(r for r in rows if r.existing_pk is None):
+        obj = model(**row.values)
+        numbers = ip_numbers(obj)
+        for number in sorted(numbers):
+            if number in seen_in_file:
+                found.append(
+                    RowNotice(
+                        row.number,
+                        _("IP number %(n)s is also listed in row %(r)d of this file")
+                        % {"n": number, "r": seen_in_file[number]},
+                    )
+                )
+            seen_in_file.setdefault(number, row.number)
+        dups = (
+            near_duplicates(user, obj, ip_index=ip_index)
+            if position < IMPORT_TEXT_ROWS
+            else _shared_ip_only(visible, numbers, ip_index)
+        )
+        for dup in dups:
+            if dup.shared_ip:
+                text = _("Lists the same IP number (%(n)s) as “%(t)s”") % {
+                    "n": "、".join(dup.shared_ip),
+                    "t": dup.obj,
+                }
+            else:
+                text = _("Looks like “%(t)s” (similarity %(s)s)") % {
+                    "t": dup.obj,
+                    "s": f"{dup.similarity:.2f}",
+                }
+            found.append(RowNotice(row.number, text, reverse(detail, args=[dup.obj.pk])))
+    return found
+
+
+def _shared_ip_only(visible, numbers: set[str], ip_index) -> list[Duplicate]:
+    pks = sorted({pk for n in numbers for pk in ip_index.get(n, ())})[:CANDIDATES]
+    return [
+        Duplicate(other, 1.0, sorted(numbers & ip_numbers(other)))
+        for other in visible.filter(pk__in=pks)
+    ]
