@@ -1,16 +1,12 @@
-from django.core.management.base import BaseCommand
+"""``xiake liaison_reminders [--today YYYY-MM-DD]``: overdue meeting tasks and consultations near
+their service-level date (cron, daily). Idempotent."""
 
-from xiake.core.context import acting_as
+from xiake.core.management.jobs import DailyJobCommand
 from xiake.liaison import reminders
 
 
-class Command(BaseCommand):
+class Command(DailyJobCommand):
     help = (
         "Remind owners of overdue meeting tasks and officers of consultations near their SLA date."
     )
-
-    def handle(self, *args, **options):
-        with acting_as(None):
-            counts = reminders.run()
-        for label, n in counts.items():
-            self.stdout.write(f"{label}: {n}")
+    job = staticmethod(reminders.run)
