@@ -76,30 +76,29 @@ def _own(model, user):
     return model.objects.restrict(user, "change").filter(owner_org_id=org_id)
 
 
+def _own_records(user, model, list_url: str) -> PanelContent:
+    """The organisation's own records of a reviewed library, newest first, with state counts."""
+    qs = _own(model, user)
+    return PanelContent(
+        items=[_reviewed_item(r, _when(r.updated_at)) for r in qs.order_by("-updated_at")[:LIMIT]],
+        figures=_status_figures(qs, model),
+        more_url=url(list_url, owner_org=organization_id_of(user)),
+        empty=str(EMPTY),
+    )
+
+
 @register("my_demands", gettext_lazy("My technology demands"), "megaphone")
 def my_demands(user) -> PanelContent:
     from xiake.catalog.models import Demand
 
-    qs = _own(Demand, user)
-    return PanelContent(
-        items=[_reviewed_item(d, _when(d.updated_at)) for d in qs.order_by("-updated_at")[:LIMIT]],
-        figures=_status_figures(qs, Demand),
-        more_url=url("catalog:demand_list", owner_org=organization_id_of(user)),
-        empty=str(EMPTY),
-    )
+    return _own_records(user, Demand, "catalog:demand_list")
 
 
 @register("my_achievements", gettext_lazy("My achievements"), "lightbulb")
 def my_achievements(user) -> PanelContent:
     from xiake.catalog.models import Achievement
 
-    qs = _own(Achievement, user)
-    return PanelContent(
-        items=[_reviewed_item(a, _when(a.updated_at)) for a in qs.order_by("-updated_at")[:LIMIT]],
-        figures=_status_figures(qs, Achievement),
-        more_url=url("catalog:achievement_list", owner_org=organization_id_of(user)),
-        empty=str(EMPTY),
-    )
+    return _own_records(user, Achievement, "catalog:achievement_list")
 
 
 @register("latest_achievements", gettext_lazy("Latest achievements"), "lightbulb")
