@@ -254,11 +254,15 @@ class Engine:
         wait = getattr(settings, "MATCHING_FEED_GAP_SECONDS", 600)
         found = {row[0] for row in late}
         out = {k: v for k, v in gaps.items() if k not in found and now - v < wait}
-        span = new_cursor - cursor - 1
-        if 0 < span <= MAX_NEW_GAPS + len(changes):
+        # A transaction still in flight holds an id just below the newest one applied; a wider
+        # span (rows pruned, a flushed table whose sequence went on) is looked at only in the
+        # window under ``new_cursor``, so that such an id is remembered however far the cursor
+        # jumped.
+        start = max(cursor + 1, new_cursor - MAX_NEW_GAPS - len(changes))
+        if start < new_cursor:
             seen = {row[0] for row in changes}
-            missing = [i for i in range(cursor + 1, new_cursor) if i not in seen]
-            out.update((i, now) for i in missing[:MAX_NEW_GAPS])
+            missing = [i for i in range(start, new_cursor) if i not in seen]
+            out.update((i, now) for i in missing[-MAX_NEW_GAPS:])
         return {str(k): v for k, v in sorted(out.items())[-MAX_NEW_GAPS:]}
 
     def _recent_gaps(self, cursor: int) -> dict:
