@@ -134,6 +134,25 @@ def test_bureau_queue_lists_pending_records_that_look_like_copies(records, users
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
 
 
+def test_queue_reuses_each_records_comparison_until_the_record_changes(
+    records, users, django_assert_max_num_queries
+):
+    bureau = users["bureau"]
+    first = duplicates.review_queue(bureau)
+    assert [obj.pk for _kind, obj, _dups in first] == [records["copy"].pk]
+    # reopened: one query per kind for the pending records, one for the records they look like
+    with django_assert_max_num_queries(4):
+        again = duplicates.review_queue(bureau)
+    assert [(o.pk, [d.obj.pk for d in ds]) for _k, o, ds in again] == [
+        (o.pk, [d.obj.pk for d in ds]) for _k, o, ds in first
+    ]
+    # the pending record is rewritten into something else: compared again, no longer listed
+    copy = records["copy"]
+    copy.title, copy.keywords, copy.summary = "小麦抗旱育种新方法", "小麦", "抗旱小麦品种选育。"
+    copy.save()
+    assert duplicates.review_queue(bureau) == []
+
+
 def test_an_import_flags_rows_that_look_like_existing_records(records, users, orgs):
     """Flagged at the check step (a note per row, linking the record), never refused."""
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -28,7 +28,16 @@ from xiake.matching.engine import engine
 from xiake.matching.feed import KINDS
 from xiake.matching.text import analyzer, normalize
 
-__all__ = ["KINDS", "MAX_QUERY_CHARS", "Match", "QueryError", "Results", "recommend", "search"]
+__all__ = [
+    "KINDS",
+    "MAX_QUERY_CHARS",
+    "Match",
+    "QueryError",
+    "Results",
+    "candidates",
+    "recommend",
+    "search",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +348,24 @@ def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noq
     for m in matches:
         _explain(m, terms)
     return Results(matches, facets=facets)
+
+
+def candidates(user, q, type, limit: int = 20) -> list[tuple[str, int]]:  # noqa: A002
+    """``(kind, pk)`` of the records of one type that ``user`` may view and that match ``q``
+    lexically, best first: no instances, explanations or facets, and no query encoding. For
+    callers that only compare candidates themselves (duplicate detection)."""
+    kinds = _kinds(type)
+    q = clean_query(q)
+    if not q:
+        return []
+    eng = engine()
+    eng.refresh_on_read()
+    ix = eng.lexical()
+    if ix is None:
+        eng.rebuild_in_background()
+        return [(k, o.pk) for k, o, _s in _fallback(user, q, kinds, None, limit)]
+    hits = ranker.rank(ix, analyzer(), q, kinds=kinds, public_only=_public_only(user), limit=limit)
+    return [(row["kind"], row["pk"]) for _k, _s, row in _visible(user, hits, None)]
 
 
 # -- recommendations ------------------------------------------------------------------------------

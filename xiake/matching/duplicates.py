@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from xiake.matching.feed import kind_of
 from xiake.matching.text import char_grams, normalize
@@ -39,6 +40,8 @@ def record_text(kind: str, obj) -> str:
     return "\n".join(str(getattr(obj, f, "") or "") for f in TEXT_FIELDS[kind])
 
 
+# the same candidates come back for many pending records of one queue or import
+@lru_cache(maxsize=4096)
 def shingles(text: str) -> frozenset[str]:
     return frozenset(char_grams(normalize(text), normalized=True))
 
@@ -71,6 +74,12 @@ def build_ip_index(queryset) -> dict[str, set[int]]:
     return index
 
 
+def _compared_fields(model) -> tuple[str, ...]:
+    kind = kind_of(model)
+    has_ip = any(f.name == "ip_numbers" for f in model._meta.fields)
+    return TEXT_FIELDS[kind] + (("ip_numbers",) if has_ip else ())
+
+
 def near_duplicates(
     user, obj, *, threshold: float = THRESHOLD, limit: int = 5, ip_index=None
 ) -> list[Duplicate]:
@@ -85,49 +94,80 @@ def near_duplicates(
     mine = shingles(text)
     model = type(obj)
     visible = model.objects.restrict(user, "view").exclude(pk=obj.pk)
-    candidates: dict[int, object] = {}
+    pks: list[int] = []
     numbers = ip_numbers(obj)
     if numbers:
         # numbers are written with and without spaces (ZL 2019 1…): compare them normalised
         index = ip_index if ip_index is not None else build_ip_index(visible)
-        pks = {pk for n in numbers for pk in index.get(n, ()) if pk != obj.pk}
-        for other in visible.filter(pk__in=sorted(pks)[:CANDIDATES]):
-            candidates[other.pk] = other
+        pks = sorted({pk for n in numbers for pk in index.get(n, ()) if pk != obj.pk})[:CANDIDATES]
     try:
-        found = api.search(user, text, type=kind, limit=CANDIDATES)
+        found = api.candidates(user, text, kind, limit=CANDIDATES)
     except api.QueryError:  # pragma: no cover - kind is known
         found = []
-    for match in found:
-        if match.obj.pk != obj.pk:
-            candidates.setdefault(match.obj.pk, match.obj)
-    out = []
-    for other in candidates.values():
-        shared = sorted(numbers & ip_numbers(other))
-        score = 1.0 if shared else similarity(mine, shingles(record_text(kind, other)))
+    pks += [pk for _kind, pk in found if pk != obj.pk and pk not in pks]
+    # compare on the texts alone; instances only for the few that turn out to be copies
+    scores = {}
+    for pk, *values in visible.filter(pk__in=pks).values_list("pk", *_compared_fields(model)):
+        other = dict(zip(_compared_fields(model), values, strict=True))
+        shared = sorted(numbers & ip_numbers_of(other.pop("ip_numbers", "")))
+        text_of_other = "\n".join(str(other.get(f) or "") for f in TEXT_FIELDS[kind])
+        score = 1.0 if shared else similarity(mine, shingles(text_of_other))
         if score >= threshold:
-            out.append(Duplicate(other, round(score, 3), shared))
+            scores[pk] = (round(score, 3), shared)
+    out = [
+        Duplicate(other, *scores[other.pk])
+        for other in visible.filter(pk__in=list(scores)).select_related("owner_org")
+    ]
     out.sort(key=lambda d: -d.similarity)
     return out[:limit]
+
+
+# The review queue compares up to 200 pending records at a time (≈ 15 ms of CPU each); a
+# record's comparison is kept this long, keyed by its last change, so reopening the queue is a
+# cache read. A copy imported since may therefore show on the older record up to this much later
+# (it is flagged on its own page and at import at once).
+QUEUE_CACHE_SECONDS = 600
 
 
 def review_queue(user, *, limit: int = 200) -> list[tuple[str, object, list[Duplicate]]]:
     """The bureau's view: records awaiting review (newest first, at most ``limit`` per kind)
     that have near-duplicates among the records the user may view."""
+    from django.core.cache import cache
+
     from xiake.core.review import ReviewStatus
+    from xiake.core.roles import role_of
     from xiake.matching.documents import model_of
 
     rows = []
     for kind in KINDS:
         model = model_of(kind)
-        pending = (
+        pending = list(
             model.objects.restrict(user, "view")
             .filter(status=ReviewStatus.PENDING)
             .select_related("owner_org")
-            .order_by("-updated_at" if hasattr(model, "updated_at") else "-pk")[:limit]
+            .order_by("-updated_at", "-pk")[:limit]
         )
-        ip_index = build_ip_index(model.objects.restrict(user, "view"))
+        scope = f"{role_of(user)}:{getattr(user, 'organization_id', '')}"
+        keys = {
+            obj.pk: f"matching:dups:{kind}:{obj.pk}:{obj.updated_at.timestamp()}:{scope}"
+            for obj in pending
+        }
+        known = cache.get_many(list(keys.values()))
+        ip_index = None
+        found: dict[int, list[tuple[int, float, list[str]]]] = {}
         for obj in pending:
+            if keys[obj.pk] in known:
+                found[obj.pk] = known[keys[obj.pk]]
+                continue
+            if ip_index is None:
+                ip_index = build_ip_index(model.objects.restrict(user, "view"))
             dups = near_duplicates(user, obj, ip_index=ip_index)
+            found[obj.pk] = [(d.obj.pk, d.similarity, d.shared_ip) for d in dups]
+            cache.set(keys[obj.pk], found[obj.pk], QUEUE_CACHE_SECONDS)
+        others = model.objects.restrict(user, "view").select_related("owner_org")
+        others = others.in_bulk({pk for hits in found.values() for pk, _s, _ip in hits})
+        for obj in pending:
+            dups = [Duplicate(others[pk], s, ip) for pk, s, ip in found[obj.pk] if pk in others]
             if dups:
                 rows.append((kind, obj, dups))
     return rows
