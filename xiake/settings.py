@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first, so every log line and audit record of the request carries its id
+    "xiake.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,7 +62,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "xiake.core.middleware.RequestContextMiddleware",
     # identity controls (xiake/ops, docs/operations.md); axes' middleware must come last
     "xiake.ops.middleware.SessionIdleMiddleware",
     "xiake.ops.middleware.PasswordExpiryMiddleware",
@@ -253,10 +254,28 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xiake@localhost")
 
+# Proxies whose X-Forwarded-For and X-Request-ID are believed (addresses or networks), as gunicorn's
+# --forwarded-allow-ips in the Makefile; a request from anywhere else is taken at its socket address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# Days the audit log is kept at least; `xiake prune_audit --apply` deletes only older records.
+# MLPS 2.0 level 3 asks for six months: below 183 the platform refuses to start (core.E001).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line names the request (or task) it belongs to, as the audit records do.
+    "filters": {"request_id": {"()": "xiake.core.middleware.RequestIdFilter"}},
+    "formatters": {
+        "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "default",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 

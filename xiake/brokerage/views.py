@@ -440,24 +440,16 @@ class FunnelView(LoginRequiredMixin, View):
     """Published demand → matched → case → signed contract, by period; ``export=xlsx``."""
 
     def get(self, request):
-        from django.http import HttpResponse
-
         from xiake.brokerage import funnel
-        from xiake.core.changelog import record_event
-        from xiake.core.models import ChangeAction
+        from xiake.core.downloads import XLSX, file_response
 
         period = request.GET.get("period", "year")
         if period not in funnel.PERIODS:
             return render(request, "400.html", {"message": _("Unknown period.")}, status=400)
         rows, total = funnel.funnel(request.user, period)
         if request.GET.get("export") == "xlsx":
-            record_event(ChangeAction.EXPORT, comment=f"conversion funnel {period}")
-            response = HttpResponse(
-                funnel.to_xlsx(rows, total, period),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = 'attachment; filename="conversion-funnel.xlsx"'
-            return response
+            xlsx = funnel.to_xlsx(rows, total, period)
+            return file_response(xlsx, "conversion-funnel.xlsx", XLSX, export=True, what=period)
         return render(
             request,
             "brokerage/funnel.html",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,7 @@ from django.views import View
 
 from xiake.contracts import certificate, stats, workflow
 from xiake.contracts.models import OPEN_STATES, REGISTERED_STATES, Payment, TechContract
-from xiake.core.changelog import record_event
-from xiake.core.models import ChangeAction
+from xiake.core.downloads import PDF, XLSX, file_response
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
 
@@ -108,14 +107,8 @@ class CertificateView(LoginRequiredMixin, View):
             "Technology contract registry"
         )
         pdf = certificate.render(contract, str(registry))
-        record_event(
-            ChangeAction.EXPORT, comment=f"certificate {contract.registration_no}", obj=contract
-        )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="certificate-{contract.registration_no}.pdf"'
-        )
-        return response
+        name = f"certificate-{contract.registration_no}.pdf"
+        return file_response(pdf, name, PDF, obj=contract)
 
 
 class OverdueView(LoginRequiredMixin, View):
@@ -147,13 +140,9 @@ class StatisticsView(LoginRequiredMixin, View):
         total, sections = stats.report(request.user, scope, period)
         if request.GET.get("export") == "xlsx":
             title = f"{stats.SCOPES[scope][0]} · {total.count} · {total.total} · {total.tech}"
-            record_event(ChangeAction.EXPORT, comment=f"contract statistics {scope} {period}")
-            response = HttpResponse(
-                stats.to_xlsx(str(title), [(str(h), rows) for h, rows in sections]),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = 'attachment; filename="contract-stats.xlsx"'
-            return response
+            xlsx = stats.to_xlsx(str(title), [(str(h), rows) for h, rows in sections])
+            what = f"{scope} {period}"
+            return file_response(xlsx, "contract-stats.xlsx", XLSX, export=True, what=what)
         return render(
             request,
             "contracts/statistics.html",

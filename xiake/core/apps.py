@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
         from xiake.core import (
             calendar,  # noqa: F401  (registers the holiday calendar's pages and API)
             changelog,  # noqa: F401  (connects the audit signal handlers)
+            checks,  # noqa: F401  (registers the start-up checks)
             pagecache,
         )
 

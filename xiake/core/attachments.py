@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xiake.core import downloads
 from xiake.core.changelog import record_event
 from xiake.core.models import Attachment, ChangeAction
 from xiake.core.views import ResourceView
@@ -83,8 +83,9 @@ class AttachmentDownloadView(ResourceView):
         obj = self.get_object(pk)
         ct = ContentType.objects.get_for_model(self.resource.model)
         item = get_object_or_404(Attachment, pk=attachment, content_type=ct, object_id=obj.pk)
-        record_event(ChangeAction.EXPORT, comment=f"download {item.name}", obj=obj)
-        return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
+        return downloads.file_response(
+            item.file.open("rb"), item.name, "application/octet-stream", obj=obj
+        )
 
 
 class AttachmentDeleteView(LoginRequiredMixin, ResourceView):

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from xiake.core import downloads
 from xiake.core.columns import columns_for
 from xiake.core.masking import masked_values
 
@@ -31,7 +32,8 @@ def export_rows(resource, queryset, user):
         yield [neutralise(values[c.name]) for c in columns]
 
 
-def export_response(resource, queryset, user, fmt: str) -> HttpResponse:
+def export_response(resource, queryset, user, fmt: str, what: str = "") -> HttpResponse:
+    """The filtered list as CSV or XLSX, recorded in the audit log with ``what`` (the filters)."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"{resource.model_name}-{stamp}.{fmt}"
     rows = export_rows(resource, queryset, user)
@@ -41,7 +43,7 @@ def export_response(resource, queryset, user, fmt: str) -> HttpResponse:
         writer = csv.writer(buffer)
         for row in rows:
             writer.writerow(row)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        content, content_type = buffer.getvalue(), downloads.CSV
     else:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(str(resource.verbose_name_plural)[:31])
@@ -49,12 +51,8 @@ def export_response(resource, queryset, user, fmt: str) -> HttpResponse:
             ws.append(row)
         buffer = io.BytesIO()
         wb.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        content, content_type = buffer.getvalue(), downloads.XLSX
+    return downloads.file_response(content, filename, content_type, export=True, what=what)
 
 
 def template_response(resource) -> HttpResponse:
@@ -79,9 +77,6 @@ def template_response(resource) -> HttpResponse:
         ws.column_dimensions[cell.column_letter].width = max(12, len(col.header) * 2 + 4)
     buffer = io.BytesIO()
     wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return downloads.file_response(
+        buffer.getvalue(), f"{resource.model_name}-template.xlsx", downloads.XLSX
     )
-    response["Content-Disposition"] = f'attachment; filename="{resource.model_name}-template.xlsx"'
-    return response

@@ -33,6 +33,7 @@ INSTITUTION = "institution"  # 新型研发机构填报员
 EVALUATOR = "evaluator"  # 第三方评估员
 PUBLIC = "public"  # 公众访客
 ANONYMOUS = "anonymous"  # not logged in; not a value of Role
+AUDIT_ADMIN = "audit_admin"  # 审计管理员 (MLPS 三员): the audit log and nothing else
 
 ROLES = frozenset({BUREAU, UNIVERSITY, ENTERPRISE, MANAGER, INSTITUTION, EVALUATOR, PUBLIC})
 EVERYONE = ROLES | {ANONYMOUS}
@@ -225,7 +226,7 @@ MENU: tuple[MenuGroup, ...] = (
                 _("Organizations"), "accounts:organization_list", "buildings", frozenset({BUREAU})
             ),
             MenuItem(
-                _("Change log"), "core:changerecord_list", "clock-history", frozenset({BUREAU})
+                _("Audit log"), "core:changerecord_list", "clock-history", frozenset({AUDIT_ADMIN})
             ),
             MenuItem(_("Holiday calendar"), "core:holiday_list", "calendar-x", frozenset({BUREAU})),
             MenuItem(_("Locked accounts"), "ops:lockouts", "lock", frozenset({BUREAU})),
@@ -265,7 +266,7 @@ def user_role(user) -> str:
     if getattr(user, "is_superuser", False):
         return BUREAU
     role = str(getattr(user, "role", "") or "")
-    return role if role in ROLES else PUBLIC
+    return role if role in ROLES or role == AUDIT_ADMIN else PUBLIC
 
 
 def _reverse_or_none(url_name: str) -> str | None:

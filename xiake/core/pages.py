@@ -1,17 +1,10 @@
-"""Platform pages that are not derived from a resource: home and the audit trail."""
+"""Platform pages that are not derived from a resource: home and the health probe."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.views import View
 
-from xiake.core.models import ChangeAction, ChangeRecord
 from xiake.core.resources import registry
-from xiake.core.roles import is_bureau
 
 HOME_LIBRARIES = (
     "catalog.achievement",
@@ -50,34 +43,3 @@ def home(request):
             }
         )
     return render(request, "core/home.html", {"stats": stats})
-
-
-class ChangeRecordListView(LoginRequiredMixin, View):
-    """The audit trail, searchable by actor, action and object; bureau only."""
-
-    def get(self, request):
-        if not is_bureau(request.user):
-            raise PermissionDenied
-        qs = ChangeRecord.objects.select_related("content_type")
-        action = request.GET.get("action", "")
-        if action in ChangeAction.values:
-            qs = qs.filter(action=action)
-        q = request.GET.get("q", "").strip()[:100]
-        if q:
-            qs = qs.filter(
-                Q(actor_name__icontains=q)
-                | Q(object_repr__icontains=q)
-                | Q(comment__icontains=q)
-                | Q(request_id=q)
-            )
-        page_obj = Paginator(qs, 50).get_page(request.GET.get("page"))
-        return render(
-            request,
-            "core/changerecord_list.html",
-            {
-                "page_obj": page_obj,
-                "actions": ChangeAction.choices,
-                "action": action,
-                "q": q,
-            },
-        )

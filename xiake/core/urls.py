@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from xiake.core import attachments, pages, views
+from xiake.core import attachments, audit, pages, views
 from xiake.core.resources import resources_of
 
 app_name = "core"
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("audit/", pages.ChangeRecordListView.as_view(), name="changerecord_list"),
+    path("audit/", audit.AuditLogView.as_view(), name="changerecord_list"),
     path("health/", pages.health, name="health"),
 ]
 

@@ -18,12 +18,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
-from xiake.core import exporter, importer, pagecache
-from xiake.core.changelog import record_event
+from xiake.core import downloads, exporter, importer, pagecache
 from xiake.core.filtersets import unknown_params
 from xiake.core.forms import StyledFormMixin, style_form
 from xiake.core.masking import masked_values
-from xiake.core.models import ChangeAction, ChangeRecord, ImportJob
+from xiake.core.models import ChangeRecord, ImportJob
 from xiake.core.pagination import IdPaginator
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
@@ -83,11 +82,9 @@ class ObjectListView(ResourceView):
         qs = filterset.qs
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
-            record_event(
-                ChangeAction.EXPORT,
-                comment=f"{resource.model_name} {export} {request.GET.urlencode()}",
+            return exporter.export_response(
+                resource, qs[:EXPORT_LIMIT], request.user, export, what=request.GET.urlencode()
             )
-            return exporter.export_response(resource, qs[:EXPORT_LIMIT], request.user, export)
         try:
             per_page = int(request.GET.get("page_size", PAGE_SIZES[0]))
         except ValueError:
@@ -441,9 +438,6 @@ class ImportTemplateView(LoginRequiredMixin, ResourceView):
 class ImportErrorReportView(LoginRequiredMixin, ResourceView):
     def get(self, request, job):
         job = get_object_or_404(ImportJob.objects.filter(user=request.user), pk=job)
-        response = HttpResponse(
-            importer.error_report(job.errors),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return downloads.file_response(
+            importer.error_report(job.errors), f"import-errors-{job.pk}.xlsx", downloads.XLSX
         )
-        response["Content-Disposition"] = f'attachment; filename="import-errors-{job.pk}.xlsx"'
-        return response

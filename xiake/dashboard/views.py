@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from xiake.core.downloads import DOCX, XLSX, file_response
 from xiake.core.exporter import export_response, neutralise
 from xiake.core.resources import resource_for
 from xiake.core.roles import is_bureau
@@ -136,12 +137,7 @@ def export(request):
             cell.number_format = "#,##0.00" if cell.column in (4, 5, 7) else "0.0"
     buf = io.BytesIO()
     wb.save(buf)
-    response = HttpResponse(
-        buf.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="dashboard-{period.key}.xlsx"'
-    return response
+    return file_response(buf.getvalue(), f"dashboard-{period.key}.xlsx", XLSX, export=True)
 
 
 @login_required
@@ -154,12 +150,8 @@ def brief(request):
     from xiake.dashboard.brief import build_docx
 
     org = getattr(request.user, "organization", None)
-    response = HttpResponse(
-        build_docx(request.user, period, org.name if org else ""),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = f'attachment; filename="brief-{period.key}.docx"'
-    return response
+    docx = build_docx(request.user, period, org.name if org else "")
+    return file_response(docx, f"brief-{period.key}.docx", DOCX, export=True)
 
 
 @login_required
@@ -175,7 +167,7 @@ def drill(request, key):
     qs = figure.drill(request.user, period)
     resource = resource_for(qs.model)
     if request.GET.get("export") in ("xlsx", "csv"):
-        return export_response(resource, qs, request.user, request.GET["export"])
+        return export_response(resource, qs, request.user, request.GET["export"], what=key)
     select, prefetch = resource.related_for(resource.list_columns)
     ordered = qs.select_related(*select).prefetch_related(*prefetch).order_by("-pk")
     page_obj = Paginator(ordered, 50).get_page(request.GET.get("page"))

@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiake.core.downloads import DOCX, PDF, XLSX, file_response
 from xiake.core.forms import StyledFormMixin
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
@@ -186,14 +187,8 @@ def _ctx(inst, period, report, form, upload, locked, can_edit):
 def report_template(request, pk, month):
     inst = get_object_or_404(Institution.objects.restrict(request.user, "view"), pk=pk)
     period = parse_month(month)
-    response = HttpResponse(
-        reporting.template_workbook(inst, period),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="monthly-{inst.pk}-{period:%Y-%m}.xlsx"'
-    )
-    return response
+    name = f"monthly-{inst.pk}-{period:%Y-%m}.xlsx"
+    return file_response(reporting.template_workbook(inst, period), name, XLSX, obj=inst)
 
 
 @login_required
@@ -596,11 +591,8 @@ def result_pdf(request, pk):
         EvaluationResult.objects.restrict(request.user).select_related("round", "institution"),
         pk=pk,
     )
-    response = HttpResponse(pdf.institution_report(result), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="evaluation-{result.round_id}-{result.institution_id}.pdf"'
-    )
-    return response
+    name = f"evaluation-{result.round_id}-{result.institution_id}.pdf"
+    return file_response(pdf.institution_report(result), name, PDF, obj=result, inline=True)
 
 
 @login_required
@@ -612,14 +604,8 @@ def result_docx(request, pk):
         EvaluationResult.objects.restrict(request.user).select_related("round", "institution"),
         pk=pk,
     )
-    response = HttpResponse(
-        word.institution_report(result),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="evaluation-{result.round_id}-{result.institution_id}.docx"'
-    )
-    return response
+    name = f"evaluation-{result.round_id}-{result.institution_id}.docx"
+    return file_response(word.institution_report(result), name, DOCX, obj=result)
 
 
 @login_required
@@ -628,9 +614,8 @@ def round_pdf(request, pk):
 
     bureau_only(request)
     round_ = get_object_or_404(EvaluationRound, pk=pk)
-    response = HttpResponse(pdf.summary_report(round_), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="evaluation-{round_.pk}-summary.pdf"'
-    return response
+    name = f"evaluation-{round_.pk}-summary.pdf"
+    return file_response(pdf.summary_report(round_), name, PDF, obj=round_, inline=True)
 
 
 __all__ = ["Indicator"]
