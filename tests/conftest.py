@@ -13,6 +13,9 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The second factor of privileged roles is off for the suite (tests log in with force_login);
+    # the tests of the second factor turn it on with the `mfa` fixture (tests/accounts/conftest.py).
+    settings.MFA_ENABLED = False
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # One process, one cache: nothing leaks between test runs through var/cache.
@@ -103,3 +106,19 @@ def users(orgs):
         "evaluator": make_user("t_evaluator", "evaluator", orgs["evaluator"]),
         "public": make_user("t_public", "public", None),
     }
+
+
+@pytest.fixture
+def admins(db):
+    """One account of each of the three administrator roles (三员; no organisation)."""
+    return {
+        role: make_user(f"t_{role}", role, None)
+        for role in ("system_admin", "security_admin", "audit_admin")
+    }
+
+
+@pytest.fixture
+def mfa(settings):
+    """The second factor of privileged roles on, as in production (the suite runs with it off)."""
+    settings.MFA_ENABLED = True
+    return settings

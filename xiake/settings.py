@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "xiake.core",
     "xiake.accounts",
     "xiake.taxonomy",
@@ -60,10 +63,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # identity controls (xiake/ops, docs/operations.md); axes' middleware must come last
     "xiake.ops.middleware.SessionIdleMiddleware",
+    "xiake.ops.middleware.SecondFactorMiddleware",
     "xiake.ops.middleware.PasswordExpiryMiddleware",
     "xiake.ops.middleware.PermissionsPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -180,6 +185,15 @@ AXES_HTTP_RESPONSE_CODE = 403
 # axes.W006 asks to lock by IP too; the control asked for is per account (a user behind the
 # district's shared NAT must not lock out everyone else), so only the username counts.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Second factor (TOTP, django-otp) for privileged roles: after the password, a 6-digit code from an
+# authenticator app; superusers always. MFA=0 turns it off (the test suite does; never in production).
+MFA_ENABLED = env_bool("MFA", True)
+MFA_REQUIRED_ROLES = env_list(
+    "MFA_REQUIRED_ROLES", ["bureau", "system_admin", "security_admin", "audit_admin"]
+)
+MFA_BACKUP_CODES = 10
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "xiake")
 
 # Idle timeout: a session unused for SESSION_IDLE_MINUTES ends (xiake.ops.middleware slides it).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

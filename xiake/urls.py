@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from xiake.accounts import resources as _accounts_resources  # noqa: F401
+from xiake.accounts.api import obtain_auth_token
 from xiake.brokerage import resources as _brokerage_resources  # noqa: F401
 from xiake.catalog import resources as _catalog_resources  # noqa: F401
 from xiake.contracts import resources as _contracts_resources  # noqa: F401

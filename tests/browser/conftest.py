@@ -47,12 +47,56 @@ def page(browser, live_server):
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+@pytest.fixture(autouse=True)
+def second_factor_on(settings):
+    """Browser tests log in through the pages, the second step of privileged roles included."""
+    settings.MFA_ENABLED = True
+
+
 def login(page, username, password):
+    """Log in through the form; a privileged account also passes the second step: it enrols an
+    authenticator on its first login (code computed from the device, as a phone would) and gives
+    the current code on later ones (a backup code when this time step's code was used already)."""
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("#login-form button[type=submit]")
+    if "/accounts/mfa/setup/" in page.url:
+        _enrol(page, username)
+    elif "/accounts/mfa/" in page.url and page.locator("#mfa-verify-form").count():
+        page.fill("input[name=code]", _code_for(username))
+        with page.expect_navigation():
+            page.click("#mfa-verify-form button[type=submit]")
+
+
+def _enrol(page, username):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from xiake.accounts.mfa import current_code
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    page.fill("input[name=code]", current_code(device))
+    with page.expect_navigation():
+        page.click("#mfa-setup-form button[type=submit]")
+    assert page.locator("#backup-codes li").count() > 0
+    with page.expect_navigation():
+        page.get_by_role("link", name="继续").click()
+
+
+def _code_for(username):
+    import time
+
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from xiake.accounts.mfa import current_code
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    if device.last_t is None or device.last_t < int(time.time() - device.t0) // device.step:
+        return current_code(device)
+    backup = StaticDevice.objects.get(user__username=username)
+    return backup.token_set.first().token
 
 
 def logout(page):

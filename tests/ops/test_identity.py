@@ -1,4 +1,4 @@
-"""Identity controls from outside: lockout after failed logins, unlock by the bureau, password
+"""Identity controls from outside: lockout after failed logins, unlock by the security administrator, password
 expiry forcing a change, password history and character classes, session idle timeout."""
 
 import datetime as dt
@@ -57,32 +57,33 @@ def test_a_locked_user_cannot_log_in_even_with_the_right_password(users):
     assert form_login(other, users["enterprise"].username, PASSWORD).status_code == 302
 
 
-def test_only_the_bureau_sees_and_unlocks_locked_accounts(users):
+def test_only_the_security_admin_sees_and_unlocks_locked_accounts(users, admins):
     victim = users["enterprise"]
     lock(victim.username)
     page, unlock = reverse("ops:lockouts"), reverse("ops:unlock")
 
     assert Client().get(page).status_code == 302  # anonymous → login
-    for role in ("university", "enterprise2", "manager", "public"):
-        outsider = client_for(users[role])
+    outsiders = [users[r] for r in ("bureau", "university", "enterprise2", "manager", "public")]
+    for outsider in [*outsiders, admins["system_admin"], admins["audit_admin"]]:
+        outsider = client_for(outsider)
         assert outsider.get(page).status_code == 403
         assert outsider.post(unlock, {"username": victim.username}).status_code == 403
     assert form_login(Client(), victim.username, PASSWORD).status_code == 403
 
-    bureau = client_for(users["bureau"])
-    listing = bureau.get(page)
+    security = client_for(admins["security_admin"])
+    listing = security.get(page)
     assert listing.status_code == 200 and victim.username in listing.content.decode()
     assert [row["username"] for row in listing.context["locked"]] == [victim.username]
-    assert bureau.post(unlock, {"username": victim.username}).status_code == 302
-    assert bureau.get(page).context["locked"] == []
+    assert security.post(unlock, {"username": victim.username}).status_code == 302
+    assert security.get(page).context["locked"] == []
     client = Client()
     assert form_login(client, victim.username, PASSWORD).status_code == 302 and logged_in(client)
 
-    # both the lock and the unlock are in the audit log, the unlock with the bureau as actor
+    # both the lock and the unlock are in the audit log, the unlock with its actor
     trail = ChangeRecord.objects.filter(object_id=str(victim.pk)).order_by("time", "id")
     about_lock = [r for r in trail if victim.username in r.comment]
     assert about_lock[0].action == "login_failed" and about_lock[-1].action == "update"
-    assert about_lock[-1].actor == users["bureau"]
+    assert about_lock[-1].actor == admins["security_admin"]
 
 
 def test_the_reset_command_unlocks(users):

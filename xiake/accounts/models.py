@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from xiake.core.models import AuditedModel
 from xiake.core.policies import Policy
 from xiake.core.querysets import RestrictedQuerySet
-from xiake.core.roles import Role, organization_id_of
+from xiake.core.roles import Role, is_system_admin, organization_id_of
 
 
 class OrgType(models.TextChoices):
@@ -22,12 +22,18 @@ class OrgType(models.TextChoices):
 
 
 class OrganizationPolicy(Policy):
-    """Organisations are public; members of an organisation edit its profile; the bureau creates."""
+    """Organisations are public; members of an organisation edit its profile; the bureau and the
+    system administrator create and edit every organisation."""
+
+    administrators_see = True
+    create_roles = frozenset({Role.SYSTEM_ADMIN})
 
     def scope_view(self, qs, user):
         return qs
 
     def scope_change(self, qs, user):
+        if is_system_admin(user):
+            return qs
         org_id = organization_id_of(user)
         return qs.filter(pk=org_id) if org_id else qs.none()
 
@@ -88,7 +94,9 @@ class XiakeUserManager(UserManager.from_queryset(UserQuerySet)):
 
 
 class UserPolicy(Policy):
-    """People see their colleagues; the bureau manages everyone."""
+    """People see their colleagues; the system administrator manages accounts (xiake/accounts/users.py)."""
+
+    administrators_see = True
 
     def scope_view(self, qs, user):
         org_id = organization_id_of(user)

@@ -2,7 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from xiake.accounts import (
+    mfa_views,
     resources,  # noqa: F401  (registers the resources)
+    users,
     views,
 )
 from xiake.core.urls import resource_urls
@@ -27,5 +29,11 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("mfa/", mfa_views.VerifyView.as_view(), name="mfa_verify"),
+    path("mfa/setup/", mfa_views.SetupView.as_view(), name="mfa_setup"),
+    path("mfa/backup-codes/", mfa_views.BackupCodesView.as_view(), name="mfa_backup_codes"),
+    path("users/", users.UserListView.as_view(), name="user_list"),
+    path("users/add/", users.UserCreateView.as_view(), name="user_add"),
+    path("users/<int:pk>/", users.UserEditView.as_view(), name="user_edit"),
     *resource_urls("accounts"),
 ]

@@ -1,14 +1,28 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import resolve_url
 from django.views.generic import TemplateView
 
 from xiake.core.roles import Role
+
+# Where the three administrators land: their own work, never the business home page.
+ADMIN_HOMES = {
+    Role.SYSTEM_ADMIN: "accounts:user_list",
+    Role.SECURITY_ADMIN: "ops:lockouts",
+    Role.AUDIT_ADMIN: "core:changerecord_list",
+}
 
 
 class XiakeLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        home = ADMIN_HOMES.get(getattr(self.request.user, "role", None))
+        if home and not self.request.user.is_superuser:
+            return resolve_url(home)
+        return super().get_default_redirect_url()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

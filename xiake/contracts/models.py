@@ -367,6 +367,10 @@ class Payment(AuditedModel):
         verbose_name_plural = _("payments")
         ordering = ["contract_id", "due_on", "id"]
 
+    def get_absolute_url(self):
+        # a payment has no page of its own: it is shown (and edited) on its contract's page
+        return self.contract.get_absolute_url() + "#payments"
+
     def __str__(self):
         return f"{self.contract} {self.due_on} {self.amount}"
 

@@ -33,12 +33,18 @@ INSTITUTION = "institution"  # 新型研发机构填报员
 EVALUATOR = "evaluator"  # 第三方评估员
 PUBLIC = "public"  # 公众访客
 ANONYMOUS = "anonymous"  # not logged in; not a value of Role
+SYSTEM_ADMIN = "system_admin"  # 系统管理员
+SECURITY_ADMIN = "security_admin"  # 安全管理员
 AUDIT_ADMIN = "audit_admin"  # 审计管理员 (MLPS 三员): the audit log and nothing else
 
-ROLES = frozenset({BUREAU, UNIVERSITY, ENTERPRISE, MANAGER, INSTITUTION, EVALUATOR, PUBLIC})
-EVERYONE = ROLES | {ANONYMOUS}
-LOGGED_IN = ROLES
-MEMBERS = ROLES - {PUBLIC}  # logged-in users who act for an organisation
+# The three administrators (三员分立) see only their own pages, none of the business menus.
+ADMINS = frozenset({SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN})
+ROLES = (
+    frozenset({BUREAU, UNIVERSITY, ENTERPRISE, MANAGER, INSTITUTION, EVALUATOR, PUBLIC}) | ADMINS
+)
+EVERYONE = ROLES - ADMINS | {ANONYMOUS}
+LOGGED_IN = ROLES - ADMINS
+MEMBERS = LOGGED_IN - {PUBLIC}  # logged-in users who act for an organisation
 
 
 @dataclass(frozen=True)
@@ -223,13 +229,29 @@ MENU: tuple[MenuGroup, ...] = (
         "gear",
         (
             MenuItem(
-                _("Organizations"), "accounts:organization_list", "buildings", frozenset({BUREAU})
+                _("Organizations"),
+                "accounts:organization_list",
+                "buildings",
+                frozenset({BUREAU, SYSTEM_ADMIN}),
             ),
             MenuItem(
                 _("Audit log"), "core:changerecord_list", "clock-history", frozenset({AUDIT_ADMIN})
             ),
             MenuItem(_("Holiday calendar"), "core:holiday_list", "calendar-x", frozenset({BUREAU})),
-            MenuItem(_("Locked accounts"), "ops:lockouts", "lock", frozenset({BUREAU})),
+            MenuItem(_("User accounts"), "accounts:user_list", "people", frozenset({SYSTEM_ADMIN})),
+            MenuItem(_("Locked accounts"), "ops:lockouts", "lock", frozenset({SECURITY_ADMIN})),
+            MenuItem(
+                _("Second factors"),
+                "ops:second_factors",
+                "shield-lock",
+                frozenset({SECURITY_ADMIN}),
+            ),
+            MenuItem(
+                _("Security settings"),
+                "ops:security_settings",
+                "sliders",
+                frozenset({SECURITY_ADMIN}),
+            ),
             MenuItem(_("API documentation"), "api-docs", "code-square", LOGGED_IN),
         ),
     ),
@@ -266,7 +288,7 @@ def user_role(user) -> str:
     if getattr(user, "is_superuser", False):
         return BUREAU
     role = str(getattr(user, "role", "") or "")
-    return role if role in ROLES or role == AUDIT_ADMIN else PUBLIC
+    return role if role in ROLES else PUBLIC
 
 
 def _reverse_or_none(url_name: str) -> str | None:

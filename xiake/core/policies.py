@@ -8,7 +8,7 @@ user create such records (``can_create``), and may the user see a record's conta
 from django.db.models import Q
 
 from xiake.core.review import ReviewStatus
-from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
+from xiake.core.roles import ADMIN_ROLES, Role, is_bureau, organization_id_of, role_of
 
 ALL_MEMBER_ROLES = frozenset(
     {Role.UNIVERSITY, Role.ENTERPRISE, Role.MANAGER, Role.INSTITUTION, Role.BUREAU}
@@ -23,10 +23,15 @@ class Policy:
     """Base policy: bureau sees and does everything; others as the subclass allows."""
 
     create_roles: frozenset = frozenset()
+    # The three administrators (system, security, audit) see no business record, not even a
+    # published one; a policy of what they administer (accounts, organisations) says True.
+    administrators_see = False
 
     def scope(self, qs, user, action):
         if is_bureau(user):
             return qs
+        if not self.administrators_see and role_of(user) in ADMIN_ROLES:
+            return qs.none()
         method = getattr(self, f"scope_{action}", None)
         if method is None:
             return qs.none()

@@ -47,6 +47,53 @@ def flag_expired_password(sender, request, user, **kwargs):
         request.session[EXPIRED_KEY] = True
 
 
+class SecondFactorMiddleware:
+    """A privileged user (xiake.accounts.mfa.mfa_required) who has given only the password reaches
+    nothing but the second step: the code page, or enrolment when no device is confirmed yet.
+
+    Pages redirect there (keeping ``next``); API calls with that session answer 403. Requests
+    authenticated by an API token are not seen here (DRF authenticates them later): the token
+    endpoint asks privileged users for the code before it hands out a token.
+    """
+
+    ALLOWED = (
+        "accounts:mfa_verify",
+        "accounts:mfa_setup",
+        "accounts:mfa_backup_codes",
+        "accounts:logout",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from xiake.accounts.mfa import has_second_factor, is_verified, mfa_required
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and mfa_required(user)
+            and not is_verified(user)
+            and not self._allowed(request.path_info)
+        ):
+            if request.path_info.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse(
+                    {"detail": _("Give the second factor in the browser first.")}, status=403
+                )
+            target = "accounts:mfa_verify" if has_second_factor(user) else "accounts:mfa_setup"
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path(), reverse(target))
+        return self.get_response(request)
+
+    def _allowed(self, path):
+        if path.startswith((settings.STATIC_URL, "/i18n/")):
+            return True
+        return path in {reverse(name) for name in self.ALLOWED}
+
+
 class PasswordExpiryMiddleware:
     """A user whose password expired reaches only the change-password page until they change it.
 

@@ -1,11 +1,12 @@
 """``xiake demo``: fill the database with generated, clearly marked demo data (docs/demo.md)."""
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from xiake.catalog.models import Achievement
 from xiake.core.roles import Role
 from xiake.demo import generate
-from xiake.demo.accounts import DEMO_ACCOUNTS, demo_password
+from xiake.demo.accounts import DEMO_ACCOUNTS, add_missing_accounts, demo_password
 
 
 class Command(BaseCommand):
@@ -59,6 +60,9 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         if o["if_empty"] and Achievement.objects.exists():
             self.stdout.write("Achievements already exist; demo data left unchanged (--if-empty).")
+            added = add_missing_accounts()
+            if added:
+                self.stdout.write(f"Demo accounts added: {', '.join(added)}")
             self._print_logins(o["url"])
             return
         if o["flush_only"]:
@@ -100,8 +104,19 @@ class Command(BaseCommand):
         url = url.rstrip("/") + "/"
         self.stdout.write(f"\nxiake is served at {url}")
         self.stdout.write(f"Demo logins at {url}accounts/login/ — password {demo_password()}")
+        from xiake.accounts.mfa import privileged
+
+        names = [u for u, _r in DEMO_ACCOUNTS]
+        users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
         for username, role in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<12} {Role(role).label}")
+            second = ""
+            if username in users and privileged(users[username]):
+                second = f"  + code: xiake otp_code {username}"
+            self.stdout.write(f"  {username:<12} {Role(role).label}{second}")
+        self.stdout.write(
+            "Accounts marked '+ code' give a second factor after the password: run the command "
+            "shown (e.g. .venv/bin/xiake otp_code bureau) and type the 6 digits it prints."
+        )
 
     def _table(self, heading, counts):
         self.stdout.write(self.style.MIGRATE_HEADING(heading))
