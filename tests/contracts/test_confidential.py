@@ -241,3 +241,30 @@ def test_the_api_accepts_and_seals_a_confidential_contract(orgs, users):
     assert Decimal(raw_row(contract.pk)["total_amount"]) == 0
     assert TechContract.objects.get(pk=contract.pk).total_amount == Decimal("4321.00")
     assert rollup.stored() == rollup.recompute()
+
+
+def test_workload_and_funnel_count_confidential_values_only_for_the_bureau(orgs, users):
+    """The brokerage sums (per manager, per demand) read the contract columns in SQL; the sealed
+    amounts are added for those who may see them, so the bureau's figures are the plain sums."""
+    from tests.brokerage.test_cases import make_case
+    from xiake.brokerage.models import DockingCase
+    from xiake.brokerage.workload import workload
+
+    case = make_case(orgs["enterprise"], title="签约", manager=users["manager"])
+    DockingCase.objects.filter(pk=case.pk).update(stage="signed")
+    for amount, confidential in ((Decimal("1000.00"), False), (SECRET_TOTAL, True)):
+        make_contract(
+            orgs["university"],
+            orgs["enterprise"],
+            docking_case=case,
+            total_amount=amount,
+            non_technical_amount=Decimal("0"),
+            status="registered",
+            confidential=confidential,
+        )
+    rows = {r.manager_id: r for r in workload(users["bureau"])}
+    assert rows[users["manager"].pk].signed_contracts == 2
+    assert rows[users["manager"].pk].signed_value == SECRET_TOTAL + Decimal("1000.00")
+    # the manager counts the contract but does not learn its value
+    (mine,) = workload(users["manager"])
+    assert mine.signed_contracts == 2 and mine.signed_value == Decimal("1000.00")

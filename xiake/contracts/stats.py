@@ -3,7 +3,7 @@ user may see. Sums are done by the database on Decimal columns, so totals are ex
 
 Confidential contracts keep 0 in their amount columns (their amounts are encrypted,
 ``xiake.core.crypto``): SQL counts them but sums nothing for them, so their amounts are decrypted
-and added here (:func:`_sealed_sums`) — only those the user may see (``amounts_scope``); the
+and added here (:func:`sealed_sums`) — only those the user may see (``amounts_scope``); the
 others are counted with 0. They are few, so this costs one small query per breakdown."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def base_queryset(user, scope: str = "registered"):
     return TechContract.objects.restrict(user, "view").filter(SCOPES[scope][1])
 
 
-def _sealed_sums(qs, keys, user) -> dict:
+def sealed_sums(qs, keys, user) -> dict:
     """``{key tuple: (total, tech)}`` of the confidential contracts in ``qs`` whose amounts
     ``user`` may see (``user`` None: all), grouped by the ``values()`` ``keys``."""
     sealed = TechContract._meta.get_field("sealed_amounts")
@@ -86,7 +86,7 @@ def _agg(qs, user=None):
         total=Sum("total_amount", default=ZERO),
         tech=Sum("tech_amount", default=ZERO),
     )
-    return _with_sealed(a, (), _sealed_sums(qs, (), user))
+    return _with_sealed(a, (), sealed_sums(qs, (), user))
 
 
 def totals(qs, user=None) -> Row:
@@ -145,7 +145,7 @@ def grouped(qs, dimension: str, user=None) -> list[Row]:
     else:
         raise KeyError(dimension)
     keys = list(data.query.values_select) or keys  # the grouping columns (periods: y, p)
-    extra = _sealed_sums(data, keys, user)
+    extra = sealed_sums(data, keys, user)
     data = data.annotate(
         count=Count("id"),
         total=Sum("total_amount", default=ZERO),
@@ -159,7 +159,7 @@ def by_university(qs, user=None) -> list[Row]:
     """One row per selling university (by name), then one row for every other seller, so that the
     rows add up to the same totals as the other breakdowns."""
     keys = ("owner_org__org_type", "owner_org__name")
-    extra = _sealed_sums(qs, keys, user)
+    extra = sealed_sums(qs, keys, user)
     data = (
         qs.values(*keys)
         .annotate(
