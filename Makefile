@@ -18,6 +18,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # gunicorn serves the pages; scripts/serve.py starts `xiake db_worker` beside it for the
 # background tasks (compilations, pushes, e-mails) and stops both together.
+# The demo runs without FIELD_ENCRYPTION_KEYS: a key pair is generated into var/ (production sets
+# the keys in the environment; `migrate` refuses to run without them otherwise).
+run: export FIELD_ENCRYPTION_DEV_KEY ?= 1
 run: install assets messages migrate
 	@$(XIAKE) collectstatic --noinput -v0
 	@$(XIAKE) demo --if-empty --url http://$(HOST):$(PORT)/

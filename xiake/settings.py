@@ -16,6 +16,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or "insecure-embedded-default-change-me-in-production"
+# Encryption at rest of personal and confidential fields (xiake/core/crypto.py): Fernet keys,
+# comma-separated, the first encrypts and all decrypt; the blind-index HMAC key apart. Unset: a
+# pair generated into FIELD_KEY_FILE (development and demo only; `migrate` refuses it unless
+# DEBUG or FIELD_ENCRYPTION_DEV_KEY=1). The key file is NOT in backups: keep the keys apart.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+FIELD_INDEX_KEY = env_str("FIELD_INDEX_KEY")
+FIELD_ENCRYPTION_DEV_KEY = env_bool("FIELD_ENCRYPTION_DEV_KEY", False)
+FIELD_KEY_FILE = VAR_DIR / "field-keys.json"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.crypto import EncryptedCharField
 from xiake.core.models import AuditedModel
 from xiake.core.policies import Policy
 from xiake.core.querysets import RestrictedQuerySet
@@ -69,7 +70,7 @@ class Organization(AuditedModel):
     address = models.CharField(_("address"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=40, blank=True)
     description = models.TextField(_("description"), blank=True)
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
@@ -123,7 +124,7 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
     job_title = models.CharField(_("job title"), max_length=60, blank=True)
 
     objects = XiakeUserManager()

@@ -91,17 +91,23 @@ def workload(user, today: dt.date | None = None) -> list[WorkloadRow]:
         row(r["manager_id"]).by_stage[r["stage"]] = r["n"]
     for r in cases.filter(stale_q(today)).values("manager_id").annotate(n=Count("id")).order_by():
         row(r["manager_id"]).stale = r["n"]
+    from xiake.contracts.stats import sealed_sums
+
+    contracts = TechContract.objects.filter(
+        docking_case__in=cases.filter(stage=Stage.SIGNED)
+    ).exclude(status=RegistrationStatus.DRAFT)
+    # confidential contracts hold 0 in SQL; their amounts are added for those who may see them
+    sealed = sealed_sums(contracts, ("docking_case__manager_id",), user)
     signed = (
-        TechContract.objects.filter(docking_case__in=cases.filter(stage=Stage.SIGNED))
-        .exclude(status=RegistrationStatus.DRAFT)
-        .values("docking_case__manager_id")
+        contracts.values("docking_case__manager_id")
         .annotate(n=Count("id"), value=Sum("total_amount"))
         .order_by()
     )
     for r in signed:
         target = row(r["docking_case__manager_id"])
         target.signed_contracts = r["n"]
-        target.signed_value = Decimal(r["value"] or 0).quantize(Decimal("0.01"))
+        extra = sealed.get((r["docking_case__manager_id"],), (0, 0))[0]
+        target.signed_value = (Decimal(r["value"] or 0) + extra).quantize(Decimal("0.01"))
     return sorted(rows.values(), key=lambda r: (r.manager_id is None, -r.open, r.name))
 
 

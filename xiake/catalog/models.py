@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xiake.catalog import policies
+from xiake.core.crypto import EncryptedCharField
 from xiake.core.models import AuditedModel, ReviewedModel
 
 TERM = "taxonomy.Term"
@@ -63,7 +64,7 @@ class ContactMixin(models.Model):
     """Contact details that are masked for people who may not see them (see policies)."""
 
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
 
     contact_fields = ("contact_phone", "contact_email")
@@ -181,7 +182,7 @@ class Expert(ReviewedModel):
     disciplines = term_m2m("gbt13745", _("disciplines"))
     research_fields = models.TextField(_("research fields"), blank=True)
     bio = models.TextField(_("profile"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     achievements = models.ManyToManyField(
         Achievement, verbose_name=_("achievements"), blank=True, related_name="experts"
@@ -285,7 +286,7 @@ class TransferStaff(ReviewedModel):
     certificate_issuer = models.CharField(_("certificate issuer"), max_length=100, blank=True)
     certificate_expires = models.DateField(_("certificate expiry"), null=True, blank=True)
     expertise = models.TextField(_("fields of expertise"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

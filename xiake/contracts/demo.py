@@ -134,6 +134,8 @@ def generate(context) -> dict:
                 tech_amount=total - non_tech,
                 disputed=status == S.EXPERT_REVIEW and i % 2 == 1,
                 signed_online=i % 3 == 0,
+                # a few confidential (保密) ones: amounts encrypted, shown to bureau and parties
+                confidential=i % 11 == 7,
                 status=status,
                 created_by=creator,
             )
@@ -193,6 +195,7 @@ def generate(context) -> dict:
     return {
         "technology contracts": len(contracts),
         "registered contracts": len(registered),
+        "confidential contracts": sum(c.confidential for c in contracts),
         "registered 成交额 (yuan)": sum((c.total_amount for c in registered), Decimal(0)),
         "registered 技术交易额 (yuan)": sum((c.tech_amount for c in registered), Decimal(0)),
     }

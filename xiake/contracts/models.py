@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from xiake.contracts.policies import ContractPolicy
 from xiake.core.calendar import add_working_days
+from xiake.core.crypto import SealableDecimalField, SealedValuesField
 from xiake.core.models import AuditedModel
 from xiake.core.querysets import RestrictedQuerySet
 
 ZERO = Decimal("0.00")
+AMOUNT_FIELDS = ("total_amount", "non_technical_amount", "tech_amount")
 MONEY = {"max_digits": 16, "decimal_places": 2}
 region_code = RegexValidator(r"^\d{6}$", _("A GB/T 2260 region code has six digits."))
 country_code = RegexValidator(r"^\d{3}$", _("A country code has three digits."))
@@ -177,18 +179,41 @@ class TechContract(AuditedModel):
     signed_on = models.DateField(_("signing date"), null=True, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
-    total_amount = models.DecimalField(
-        _("total value (yuan)"), validators=[MinValueValidator(ZERO)], **MONEY
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "A confidential (保密) contract: its amounts are stored encrypted and shown only to "
+            "the bureau and the parties' contract staff."
+        ),
     )
-    non_technical_amount = models.DecimalField(
+    # While ``confidential`` is set the three amount columns hold 0 and the amounts are here,
+    # encrypted (xiake.core.crypto); statistics add them in application code (docs/contracts.md).
+    total_amount = SealableDecimalField(
+        _("total value (yuan)"),
+        validators=[MinValueValidator(ZERO)],
+        sealed_by="confidential",
+        **MONEY,
+    )
+    non_technical_amount = SealableDecimalField(
         _("non-technical costs (yuan)"),
         default=ZERO,
         validators=[MinValueValidator(ZERO)],
         help_text=_("Purchased equipment, instruments, parts and raw materials."),
+        sealed_by="confidential",
         **MONEY,
     )
-    tech_amount = models.DecimalField(
-        _("technology transaction value (yuan)"), default=ZERO, editable=False, **MONEY
+    tech_amount = SealableDecimalField(
+        _("technology transaction value (yuan)"),
+        default=ZERO,
+        editable=False,
+        sealed_by="confidential",
+        **MONEY,
+    )
+    sealed_amounts = SealedValuesField(
+        _("sealed amounts"),
+        fields=AMOUNT_FIELDS,
+        flag="confidential",
     )
     disputed = models.BooleanField(_("disputed"), default=False)
     docking_case = models.ForeignKey(
@@ -248,6 +273,8 @@ class TechContract(AuditedModel):
     objects = TechContractQuerySet.as_manager()
     policy = ContractPolicy()
     changelog_exclude = (*AuditedModel.changelog_exclude, "version")
+    confidential_fields = AMOUNT_FIELDS
+    confidential_flag = "confidential"
 
     class Meta:
         verbose_name = _("technology contract")
@@ -307,6 +334,11 @@ class TechContract(AuditedModel):
         if errors:
             raise ValidationError(errors)
         self.tech_amount = self.total_amount - (self.non_technical_amount or ZERO)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & {"confidential", *AMOUNT_FIELDS}:
+            # sealing moves values between the amount columns and the sealed one: write all
+            kwargs["update_fields"] = {*update_fields, "confidential", "sealed_amounts"}
+            kwargs["update_fields"] |= set(AMOUNT_FIELDS)
         from xiake.contracts import rollup
 
         # The statistics cells move with the contract, in the same transaction.
@@ -372,6 +404,8 @@ class Payment(AuditedModel):
         return self.contract.get_absolute_url() + "#payments"
 
     def __str__(self):
+        if self.contract.confidential:  # the instalments add up to the contract's sealed value
+            return f"{self.contract} {self.due_on}"
         return f"{self.contract} {self.due_on} {self.amount}"
 
     def clean(self):

@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 
 from xiake.contracts import workflow
 from xiake.contracts.models import TechContract
+from xiake.core.masking import confidential_hidden
 from xiake.core.views import detail_section_providers
 
 
@@ -22,6 +23,8 @@ def workflow_panel(request, resource, obj):
             "problems": problems,
             "can_change": TechContract.policy.can(user, obj, "change"),
             "payments": obj.payments.all(),
+            # a confidential contract's amounts (and its payments, which add up to them)
+            "amounts_hidden": confidential_hidden(obj, user),
         },
         request=request,
     )

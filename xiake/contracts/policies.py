@@ -6,6 +6,9 @@
 - the registrar (the bureau) sees contracts from submission on (and drafts it typed itself) and
   performs the registry's moves of the workflow; it never edits a party's application;
 - everyone else: 404.
+
+A confidential contract's amounts are shown only to the bureau and the parties' contract staff
+(``confidential_visible``); other viewers see 保密.
 """
 
 from django.db.models import Q
@@ -47,6 +50,28 @@ class ContractPolicy(Policy):
         if action == "review":
             return qs.exclude(status="draft") if is_bureau(user) else qs.none()
         return qs.none()
+
+    def confidential_visible(self, user, obj) -> bool:
+        """A confidential contract's amounts: the bureau (registrar) and the parties' contract
+        staff (the roles that make contracts); others who see the contract — e.g. a technology
+        manager of a party — see 保密."""
+        if is_bureau(user):
+            return True
+        org_id = self._org(user)
+        return (
+            org_id is not None
+            and role_of(user) in self.create_roles
+            and org_id in (obj.owner_org_id, obj.buyer_org_id)
+        )
+
+    def amounts_scope(self, qs, user):
+        """The contracts of ``qs`` whose confidential amounts ``user`` may see (statistics)."""
+        if is_bureau(user):
+            return qs
+        org_id = self._org(user)
+        if org_id is None or role_of(user) not in self.create_roles:
+            return qs.none()
+        return qs.filter(Q(owner_org_id=org_id) | Q(buyer_org_id=org_id))
 
     def can_act_as_party(self, user, obj) -> bool:
         """May ``user`` submit (or withdraw) the application: the seller's members."""

@@ -60,6 +60,7 @@ class TechContractResource(Resource):
         "signed_on",
         "valid_from",
         "valid_to",
+        "confidential",
         "total_amount",
         "non_technical_amount",
         "disputed",

@@ -60,6 +60,16 @@ def facts_of(obj) -> dict:
     return {name: getattr(obj, name) for name in FACT_FIELDS}
 
 
+def fact_rows(qs):
+    """``qs.values()`` of the facts, with a confidential contract's amounts unsealed: its amount
+    columns hold 0 (``xiake.core.crypto``), yet the cells count its real amounts."""
+    from xiake.contracts.models import TechContract
+
+    sealed = TechContract._meta.get_field("sealed_amounts")
+    for row in qs.values(*FACT_FIELDS, "confidential", "sealed_amounts").iterator(chunk_size=5000):
+        yield facts_of(sealed.unseal_row(row))
+
+
 def fetch(pk, *, lock: bool = False) -> dict | None:
     """The stored facts of contract ``pk`` (locked for the transaction when ``lock``)."""
     from xiake.contracts.models import TechContract
@@ -69,8 +79,7 @@ def fetch(pk, *, lock: bool = False) -> dict | None:
     qs = TechContract.objects.filter(pk=pk)
     if lock:
         qs = qs.select_for_update()
-    row = qs.values(*FACT_FIELDS).first()
-    return facts_of(row) if row else None
+    return next(fact_rows(qs[:1]), None)
 
 
 def cells(facts: dict) -> list[tuple[str, int, str, bool]]:
@@ -136,7 +145,7 @@ def recompute() -> dict:
     """The cells recomputed from the contracts: ``{cell: (count, total_fen, tech_fen)}``."""
     from xiake.contracts.models import TechContract
 
-    rows = TechContract.objects.values(*FACT_FIELDS).order_by().iterator(chunk_size=5000)
+    rows = fact_rows(TechContract.objects.order_by())
     return {cell: tuple(d) for cell, d in _deltas((None, r) for r in rows).items()}
 
 

@@ -1,5 +1,10 @@
 """Contract statistics: count, 成交额 and 技术交易额 grouped by one dimension, over the contracts a
-user may see. Sums are done by the database on Decimal columns, so totals are exact to the fen."""
+user may see. Sums are done by the database on Decimal columns, so totals are exact to the fen.
+
+Confidential contracts keep 0 in their amount columns (their amounts are encrypted,
+``xiake.core.crypto``): SQL counts them but sums nothing for them, so their amounts are decrypted
+and added here (:func:`sealed_sums`) — only those the user may see (``amounts_scope``); the
+others are counted with 0. They are few, so this costs one small query per breakdown."""
 
 from __future__ import annotations
 
@@ -54,20 +59,42 @@ def base_queryset(user, scope: str = "registered"):
     return TechContract.objects.restrict(user, "view").filter(SCOPES[scope][1])
 
 
-def _agg(qs):
-    return qs.aggregate(
+def sealed_sums(qs, keys, user) -> dict:
+    """``{key tuple: (total, tech)}`` of the confidential contracts in ``qs`` whose amounts
+    ``user`` may see (``user`` None: all), grouped by the ``values()`` ``keys``."""
+    sealed = TechContract._meta.get_field("sealed_amounts")
+    conf = qs.filter(confidential=True)
+    if user is not None:
+        conf = TechContract.policy.amounts_scope(conf, user)
+    out: dict = {}
+    for row in conf.values(*keys, "sealed_amounts").order_by():
+        amounts = sealed.values_of(row["sealed_amounts"])
+        key = tuple(row[k] for k in keys)
+        total, tech = out.get(key, (ZERO, ZERO))
+        out[key] = (total + amounts["total_amount"], tech + amounts["tech_amount"])
+    return out
+
+
+def _with_sealed(row: dict, keys, extra: dict) -> dict:
+    total, tech = extra.get(tuple(row[k] for k in keys), (ZERO, ZERO))
+    return {**row, "total": (row["total"] or ZERO) + total, "tech": (row["tech"] or ZERO) + tech}
+
+
+def _agg(qs, user=None):
+    a = qs.aggregate(
         count=Count("id"),
         total=Sum("total_amount", default=ZERO),
         tech=Sum("tech_amount", default=ZERO),
     )
+    return _with_sealed(a, (), sealed_sums(qs, (), user))
 
 
-def totals(qs) -> Row:
-    a = _agg(qs)
+def totals(qs, user=None) -> Row:
+    a = _agg(qs, user)
     return Row(str(_("Total")), a["count"], a["total"], a["tech"])
 
 
-def grouped(qs, dimension: str) -> list[Row]:
+def grouped(qs, dimension: str, user=None) -> list[Row]:
     """Rows of (label, count, total, tech) for ``dimension``; labels in the reader's language."""
     date = "signed_on"
     if dimension in ("year", "quarter", "month"):
@@ -109,27 +136,32 @@ def grouped(qs, dimension: str) -> list[Row]:
             _("Local") if r["buyer_org__is_local"] else _("Outside the district")
         )
     elif dimension == "university":
-        return by_university(qs)
+        return by_university(qs, user)
     elif dimension == "channel":
         return [
-            Row(str(SCOPES[k][0]), **{n: v for n, v in _agg(qs.filter(SCOPES[k][1])).items()})
+            Row(str(SCOPES[k][0]), **{n: v for n, v in _agg(qs.filter(SCOPES[k][1]), user).items()})
             for k in ("registered", "online")
         ]
     else:
         raise KeyError(dimension)
+    keys = list(data.query.values_select) or keys  # the grouping columns (periods: y, p)
+    extra = sealed_sums(data, keys, user)
     data = data.annotate(
         count=Count("id"),
         total=Sum("total_amount", default=ZERO),
         tech=Sum("tech_amount", default=ZERO),
     )
-    return [Row(label(r), r["count"], r["total"], r["tech"]) for r in data]
+    rows = (_with_sealed(r, keys, extra) for r in data)
+    return [Row(label(r), r["count"], r["total"], r["tech"]) for r in rows]
 
 
-def by_university(qs) -> list[Row]:
+def by_university(qs, user=None) -> list[Row]:
     """One row per selling university (by name), then one row for every other seller, so that the
     rows add up to the same totals as the other breakdowns."""
+    keys = ("owner_org__org_type", "owner_org__name")
+    extra = sealed_sums(qs, keys, user)
     data = (
-        qs.values("owner_org__org_type", "owner_org__name")
+        qs.values(*keys)
         .annotate(
             count=Count("id"),
             total=Sum("total_amount", default=ZERO),
@@ -138,7 +170,7 @@ def by_university(qs) -> list[Row]:
         .order_by("owner_org__name")
     )
     rows, other = [], Row(str(_("Other sellers")), 0, ZERO, ZERO)
-    for r in data:
+    for r in (_with_sealed(r, keys, extra) for r in data):
         row = Row(r["owner_org__name"], r["count"], r["total"], r["tech"])  # quantised
         if r["owner_org__org_type"] == "university":
             rows.append(row)
@@ -193,11 +225,11 @@ def report(
     if not use_rollup:
         qs = base_queryset(user, scope)
         sections = [
-            (DIMENSIONS[period], grouped(qs, period)),
-            *((DIMENSIONS[d], grouped(qs, d)) for d in PAGE_DIMENSIONS),
-            (DIMENSIONS["channel"], grouped(base_queryset(user, "all"), "channel")),
+            (DIMENSIONS[period], grouped(qs, period, user)),
+            *((DIMENSIONS[d], grouped(qs, d, user)) for d in PAGE_DIMENSIONS),
+            (DIMENSIONS["channel"], grouped(base_queryset(user, "all"), "channel", user)),
         ]
-        return totals(qs), sections
+        return totals(qs, user), sections
     cells = _visible_cells(user, scope)
     by_scope = {scope: cells}
     for other in ("registered", "online"):
@@ -253,11 +285,8 @@ def _visible_cells(user, scope: str) -> dict:
             out.setdefault(r["dimension"], {}).setdefault(r["key"], []).append(
                 (r["c"], r["t"], r["x"])
             )
-    drafts = (
-        base_queryset(user, scope)
-        .filter(status=RegistrationStatus.DRAFT)
-        .values(*rollup.FACT_FIELDS)
-        .order_by()
+    drafts = rollup.fact_rows(
+        base_queryset(user, scope).filter(status=RegistrationStatus.DRAFT).order_by()
     )
     for facts in drafts:
         total, tech = rollup.fen(facts["total_amount"]), rollup.fen(facts["tech_amount"])

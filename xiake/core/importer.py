@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
 from xiake.core.context import acting_as
+from xiake.core.crypto import update_values
 from xiake.core.models import ChangeAction, ChangeRecord
 from xiake.core.review import ReviewStatus
 from xiake.core.roles import is_bureau
@@ -380,7 +381,8 @@ def _update_changed(resource, chunk) -> list[int]:
             setattr(obj, name, value)
         obj.updated_at = now
         if diff:
-            model.objects.filter(pk=obj.pk).update(updated_at=now, **diff)
+            # with the values derived from them (blind indexes, sealed amounts), as save would
+            model.objects.filter(pk=obj.pk).update(updated_at=now, **update_values(obj, diff))
         if many:
             _set_many(resource, [(obj, ParsedRow(r.number, {}, many, r.key))], replace=True)
         _log([obj], ChangeAction.IMPORT, {obj.pk: before})

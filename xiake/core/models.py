@@ -224,23 +224,31 @@ class AuditedModel(models.Model):
 
     def snapshot(self) -> dict:
         """Concrete field values as stored (foreign keys as ids), for the change log."""
+        from xiake.core.crypto import audit_values
+
         data = {}
         for f in self._meta.concrete_fields:
             if f.name in self.changelog_exclude:
                 continue
             data[f.attname] = f.value_from_object(self)
-        return data
+        # encrypted and sealed values never reach the change log in clear
+        return audit_values(type(self), data)
 
     def loaded_snapshot(self) -> dict | None:
         loaded = getattr(self, "_loaded_values", None)
         if loaded is None:
             return None
-        return {
-            k: v
-            for k, v in loaded.items()
-            if k not in self.changelog_exclude
-            and k in {f.attname for f in self._meta.concrete_fields}
-        }
+        from xiake.core.crypto import audit_values
+
+        return audit_values(
+            type(self),
+            {
+                k: v
+                for k, v in loaded.items()
+                if k not in self.changelog_exclude
+                and k in {f.attname for f in self._meta.concrete_fields}
+            },
+        )
 
 
 class ReviewedModel(AuditedModel):

@@ -2,7 +2,7 @@
 
 A policy answers three questions: which rows a user may view/change/delete/review (``scope``), may the
 user create such records (``can_create``), and may the user see a record's contact details
-(``contact_visible``). Views never write their own permission code.
+(``contact_visible``) and its confidential values (``confidential_visible``). Views never write their own permission code.
 """
 
 from django.db.models import Q
@@ -57,6 +57,10 @@ class Policy:
         if is_bureau(user):
             return True
         return any(provider(user, obj) for provider in contact_grant_providers)
+
+    def confidential_visible(self, user, obj) -> bool:
+        """May ``user`` see the values of a row marked confidential (``confidential_fields``)?"""
+        return is_bureau(user)
 
 
 class PublicReadPolicy(Policy):

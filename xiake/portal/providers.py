@@ -236,16 +236,19 @@ def case_board(user) -> PanelContent:
 @register("my_contracts", gettext_lazy("My technology contracts"), "file-earmark-text")
 def my_contracts(user) -> PanelContent:
     from xiake.contracts import stats
+    from xiake.core.masking import confidential_hidden
 
     qs = stats.base_queryset(user, "all")
-    total = stats.totals(qs)
-    registered = stats.totals(stats.base_queryset(user, "registered"))
+    total = stats.totals(qs, user)
+    registered = stats.totals(stats.base_queryset(user, "registered"), user)
     return PanelContent(
         items=[
             Item(
                 str(c),
                 c.get_absolute_url(),
-                _("%(amount)s yuan") % {"amount": f"{c.total_amount:,.2f}"},
+                _("Confidential")
+                if confidential_hidden(c, user)
+                else _("%(amount)s yuan") % {"amount": f"{c.total_amount:,.2f}"},
                 c.get_status_display(),
             )
             for c in qs.order_by("-id")[:LIMIT]

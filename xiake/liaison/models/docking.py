@@ -7,6 +7,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.crypto import EncryptedCharField
 from xiake.core.models import AuditedModel
 from xiake.liaison import policies
 
@@ -50,7 +51,7 @@ class Assignment(AuditedModel):
     kind = models.CharField(_("responsible kind"), max_length=16, choices=Kind.choices)
     responsible = models.CharField(_("responsible leader or unit"), max_length=100)
     contact_person = models.CharField(_("contact person"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=40, blank=True)
     started_on = models.DateField(_("assigned on"), default=timezone.localdate)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)

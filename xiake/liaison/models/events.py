@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.crypto import BlindIndexField, EncryptedCharField
 from xiake.core.models import AuditedModel
 from xiake.liaison import policies
 
@@ -120,7 +121,9 @@ class Registration(AuditedModel):
         editable=False,
     )
     attendee_name = models.CharField(_("attendee"), max_length=60)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    # equality without decrypting: the same phone registering twice for an event
+    phone_index = BlindIndexField(source="phone")
     token = models.UUIDField(_("check-in token"), default=uuid.uuid4, unique=True, editable=False)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
     rating = models.PositiveSmallIntegerField(

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.crypto import EncryptedCharField
 from xiake.core.models import AuditedModel
 from xiake.liaison import policies
 
@@ -58,7 +59,7 @@ class Investor(AuditedModel):
     joined_on = models.DateField(_("joined the alliance on"), default=timezone.localdate)
     is_active = models.BooleanField(_("active alliance member"), default=True)
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=40, blank=True)
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     contact_fields = ("contact_phone",)
