@@ -118,6 +118,7 @@ class Site:
 
     def __init__(self, var_dir: Path, env: dict, drop: str | None = None):
         self.var_dir = var_dir
+        var_dir.mkdir(parents=True, exist_ok=True)
         self.env = env
         self.drop = drop
         self.fault_file = var_dir / "fault-reached"
@@ -141,18 +142,25 @@ class Site:
             timeout=timeout,
         )
 
-    def start(self, argv, env=None, **kwargs) -> subprocess.Popen:
+    def start(self, argv, env=None) -> subprocess.Popen:
+        """Start a process; its output goes to a file (:meth:`output`): a pipe that nobody reads
+        while the test waits would fill up and block the process."""
+        log = self.var_dir / f"process-{len(self.processes)}.log"
         proc = subprocess.Popen(
             argv,
             env=env or self.env,
             cwd=ROOT,
-            stdout=subprocess.PIPE,
+            stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            **kwargs,
         )
+        proc.log = log
         self.processes.append(proc)
         return proc
+
+    @staticmethod
+    def output(proc) -> str:
+        return proc.log.read_text(errors="replace")
 
     def query(self, code: str, timeout=120):
         """Run ``code`` (which sets ``result``) in a fresh Django process; returns ``result``."""
@@ -179,9 +187,8 @@ class Site:
                 if text:
                     return int(text)
             if proc.poll() is not None:
-                output = proc.stdout.read().decode() if proc.stdout else ""
                 raise AssertionError(
-                    f"exited ({proc.returncode}) before the fault point:\n{output}"
+                    f"exited ({proc.returncode}) before the fault point:\n{self.output(proc)}"
                 )
             time.sleep(0.05)
         raise AssertionError("the fault point was not reached in time")

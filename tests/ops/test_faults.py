@@ -113,7 +113,8 @@ def test_a_worker_killed_mid_fan_out_is_replaced_and_every_subscriber_is_told_on
 
     state = fanout_state(site, pk, wait_until_finished=180)
     stop_file.write_text("stop")
-    output = serve.communicate(timeout=60)[0].decode()
+    serve.wait(timeout=60)
+    output = site.output(serve)
     assert state["push"] == "SUCCESSFUL", output
     assert state["claims"] == 2, output  # the dead worker's claim, then the new worker's
     assert state["per_user"] == [[f"sub{i:02d}", 1] for i in range(SUBSCRIBERS)], output

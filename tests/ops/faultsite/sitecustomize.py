@@ -13,6 +13,9 @@ Points:
 - ``reindex``: after a batch of documents was added to a new index generation, before its commit;
 - ``feed``: after a feed batch was committed to the index, before the node's cursor is moved;
 - ``fanout``: after a batch of notifications was inserted (``XIAKE_FAULT_BATCH`` users a batch).
+
+``XIAKE_FAULT_DUMP=1`` makes a process print every thread's stack on signal 40 (SIGRTMIN+6):
+how to see where a process in a fault test hangs.
 """
 
 import os
@@ -80,6 +83,11 @@ def _install(point: str, n: int) -> None:
     else:
         raise RuntimeError(f"unknown fault point {point!r}")
 
+
+if os.environ.get("XIAKE_FAULT_DUMP"):
+    import faulthandler
+
+    faulthandler.register(40, all_threads=True)
 
 if SPEC:
     import django
