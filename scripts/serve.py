@@ -16,6 +16,11 @@ and it stops them in order: the server first, then the worker, which finishes th
 running (a compilation of ~600 pages takes well under a minute) before it exits; after
 ``--grace`` seconds it is killed. A worker that dies is started again (at most once every 5 s);
 when the server exits, the worker is stopped and the script exits with the server's code.
+
+Each worker gets an id naming this host (``xiake.ops.workers``). Before a worker starts, and
+again before a dead one is replaced, ``xiake requeue_tasks`` puts the tasks a killed worker left
+RUNNING back in the queue, so they run again instead of staying half done
+(tests/ops/test_faults.py kills a worker in the middle of a push fan-out).
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+# this checkout's code, also when the venv's editable install points at another one
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 RESTART_DELAY = 5.0
 
@@ -79,8 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     def start_worker():
-        proc = subprocess.Popen(worker_cmd, start_new_session=True)
-        log(f"task worker started (pid {proc.pid}): {' '.join(worker_cmd[2:])}")
+        from xiake.ops.workers import new_worker_id
+
+        # tasks a dead worker left RUNNING go back in the queue first
+        requeue = subprocess.run([sys.executable, "-m", "xiake", "requeue_tasks"], check=False)
+        if requeue.returncode:
+            log(f"requeue_tasks exited with {requeue.returncode}")
+        cmd = [*worker_cmd, "--worker-id", new_worker_id()]
+        proc = subprocess.Popen(cmd, start_new_session=True)
+        log(f"task worker started (pid {proc.pid}): {' '.join(cmd[2:])}")
         return proc
 
     worker = start_worker() if worker_cmd else None

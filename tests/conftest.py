@@ -5,6 +5,25 @@ import pytest
 from tests.factories import make_org, make_user
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="run the slow fault and fuzz tests (and only those): make test-slow",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """The fault and fuzz tests (marked ``slow``) run in `make test-slow`, the rest in `make test`."""
+    slow = config.getoption("--slow")
+    keep, drop = [], []
+    for item in items:
+        (keep if (item.get_closest_marker("slow") is not None) == slow else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_configure(config):
     from django.conf import settings
 

@@ -104,7 +104,17 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Persistent connections are checked before a request reuses them, so after a PostgreSQL
+    # restart the next request reconnects instead of failing on the dead connection.
+    # A connection attempt gives up after DATABASE_CONNECT_TIMEOUT seconds (a restarting or
+    # unreachable server), so the request answers 503 instead of hanging (xiake/core/pages.py).
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        )
 else:
     DATABASES = {
         "default": {

@@ -12,6 +12,9 @@ from xiake.institutions import resources as _institutions_resources  # noqa: F40
 
 api_router = build_router()
 
+# an unreachable database answers 503 (retry), anything else the 500 page: xiake/core/pages.py
+handler500 = "xiake.core.pages.server_error"
+
 urlpatterns = [
     path("", include("xiake.core.urls")),
     path("accounts/", include("xiake.accounts.urls")),
