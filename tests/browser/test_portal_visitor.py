@@ -44,7 +44,7 @@ def go(page, action):
 def test_a_visitor_searches_registers_and_the_bureau_sees_it(page, portal_data, users):
     achievement, event = portal_data
     page.goto("/portal/")
-    page.get_by_label("检索成果、需求、专家和平台").fill("焊接")
+    page.get_by_label("检索科技成果、技术需求、专家和科研平台").fill("焊接")
     go(page, lambda: page.locator("form[role=search] button[type=submit]").click())
     results = page.locator("[data-library=achievement]")
     assert "激光焊接在线监测方法" in results.inner_text()
@@ -62,17 +62,17 @@ def test_a_visitor_searches_registers_and_the_bureau_sees_it(page, portal_data, 
     # a first try without consent and with a short number: both fields say what is wrong
     page.get_by_label("姓名").fill("王晓东")
     page.get_by_label("单位").fill("南京汇智新材料科技有限公司")
-    page.get_by_label("联系电话").fill("12345")
-    go(page, lambda: page.get_by_role("button", name="报名", exact=True).click())
+    page.get_by_label("电话").fill("12345")
+    go(page, lambda: page.get_by_role("button", name="提交报名").click())
     assert page.locator("#id_phone").get_attribute("aria-invalid") == "true"
     assert "11位手机号码" in page.locator("#id_phone_error").inner_text()
     assert "同意隐私声明" in page.locator("#id_consent_error").inner_text()
     assert Registration.objects.count() == 0
 
-    page.get_by_label("联系电话").fill("139 1234 5678")
+    page.get_by_label("电话").fill("139 1234 5678")
     page.get_by_label("电子邮箱（选填）").fill("wang@example.com")
     page.get_by_label("我已阅读隐私声明").check()
-    go(page, lambda: page.get_by_role("button", name="报名", exact=True).click())
+    go(page, lambda: page.get_by_role("button", name="提交报名").click())
     assert "报名成功" in page.locator("h1").inner_text()
     reference = page.get_by_test_id("reference").inner_text()
     assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", reference)
@@ -116,14 +116,15 @@ def test_the_portal_fits_a_phone_and_works_by_keyboard(browser, live_server, por
             page.goto(url)
             assert no_horizontal_scroll(page), url
         # the form with every error message shown still fits
-        go(page, lambda: page.get_by_role("button", name="报名", exact=True).click())
+        go(page, lambda: page.get_by_role("button", name="提交报名").click())
         assert page.locator(".xk-field-errors").count() >= 4
         assert no_horizontal_scroll(page)
         # keyboard: the first Tab reaches the skip link, Enter moves focus into the main area
         page.goto("/portal/")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "xk-skip-link"
-        assert page.evaluate("document.activeElement.getBoundingClientRect().top >= 0")
+        # it slides into view (a 0.1 s transition)
+        page.wait_for_function("document.activeElement.getBoundingClientRect().top >= 0")
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main"
         # a focused field shows an outline or a focus ring
