@@ -152,6 +152,9 @@ else:
     }
 # Seconds an anonymous visitor's list answer may be reused (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)
+# Registrations and cancellation attempts one address may make on the public portal per hour
+# (0: no limit); counted in the shared cache, so every app server counts together.
+PORTAL_ATTEMPTS_PER_HOUR = env_int("PORTAL_ATTEMPTS_PER_HOUR", 10)
 
 # Background tasks (compilations, pushes, e-mails) are rows in the database; `make run` starts
 # `xiake db_worker` beside gunicorn to run them. TASKS_BACKEND may name another backend, e.g.

@@ -14,6 +14,7 @@ from tests.liaison import (
     test_funding,
     test_meetings,
 )
+from tests.portal import test_news_and_policies
 from xiake.core.resources import registry
 
 # Test modules holding contract classes; each app adds its own.
@@ -29,6 +30,7 @@ CONTRACT_MODULES = [
     institution_resources,
     contract_resources,
     brokerage_cases,
+    test_news_and_policies,
 ]
 
 

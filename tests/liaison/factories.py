@@ -111,7 +111,9 @@ def make_registration(org=None, event=None, **kwargs):
 def make_policydocument(org=None, **kwargs):
     from xiake.liaison.models import PolicyDocument
 
-    defaults = dict(title=f"科技成果转化专项资金管理办法{next(_seq)}", issuer="区科学技术局")
+    defaults = dict(
+        title=f"科技成果转化专项资金管理办法{next(_seq)}", issuer="区科学技术局", status="published"
+    )
     defaults.update(kwargs)
     return PolicyDocument.objects.create(**defaults)
 

@@ -16,10 +16,22 @@ from xiake.liaison.models.consultations import add_working_days
 class TestPolicyDocuments(ResourceContract):
     model = m.PolicyDocument
     factory = staticmethod(lf.make_policydocument)
-    reviewed = False
+    reviewed = True
     owner, outsider = "bureau", "university2"
     label_field = "title"
     form_data = {"title": "关于促进科技成果转化的若干政策", "issuer": "区人民政府"}
+
+    def test_bureau_reviews(self, orgs, users):
+        """The bureau writes the library, so it also submits and publishes; members may not."""
+        doc = self.make(orgs, status="draft")
+        client_for(users["university"]).post(self.url("review", doc.pk), {"action": "submit"})
+        doc.refresh_from_db()
+        assert doc.status == "draft"
+        bureau = client_for(users["bureau"])
+        bureau.post(self.url("review", doc.pk), {"action": "submit"})
+        bureau.post(self.url("review", doc.pk), {"action": "publish"})
+        doc.refresh_from_db()
+        assert doc.status == "published"
 
 
 class TestPolicyClauses(ResourceContract):

@@ -85,7 +85,7 @@ def test_markup_is_labelled_for_screen_readers(orgs):
     assert re.search(r'<input type="search"[^>]+id="portal-q"', html)
     assert html.count("<h1") == 1
     labelled = re.findall(r'<section[^>]+aria-labelledby="([\w-]+)"', html)
-    assert len(labelled) == 4  # the introduction and the three lists
+    assert len(labelled) == 5  # the introduction and the four lists
     for ident in labelled:
         assert re.search(rf'<h[12][^>]+id="{ident}"', html), ident
 

@@ -85,6 +85,7 @@ MENU: tuple[MenuGroup, ...] = (
         "collection",
         (
             MenuItem(_("Portal"), "portal:public", "globe", EVERYONE),
+            MenuItem(_("News desk"), "portal:newsitem_list", "newspaper", frozenset({BUREAU})),
             MenuItem(_("Achievements"), "catalog:achievement_list", "lightbulb", EVERYONE),
             MenuItem(_("Technology demands"), "catalog:demand_list", "megaphone", EVERYONE),
             MenuItem(_("Experts"), "catalog:expert_list", "person-badge", EVERYONE),

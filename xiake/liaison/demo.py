@@ -613,6 +613,7 @@ class Generator:
                 effective_until=until,
                 version=version,
                 full_text="\n".join(f"第{i}条 {h}　{t}" for i, (h, t) in enumerate(articles, 1)),
+                status="published",  # the library shows published documents only
                 is_demo=True,
             )
             docs.append(doc)

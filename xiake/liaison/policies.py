@@ -7,6 +7,7 @@ organisation a record concerns (a university, an institute, an enterprise) reads
 from django.db.models import Q
 
 from xiake.core.policies import ALL_MEMBER_ROLES, OwnedRecordPolicy, Policy
+from xiake.core.review import ReviewStatus
 from xiake.core.roles import Role, organization_id_of, role_of
 
 
@@ -94,6 +95,20 @@ class PublicLibraryPolicy(Policy):
 
     def scope_view(self, qs, user):
         return qs
+
+
+class PublishedLibraryPolicy(Policy):
+    """Everyone reads the published documents (policy library); the bureau writes and reviews."""
+
+    def scope_view(self, qs, user):
+        return qs.filter(status=ReviewStatus.PUBLISHED)
+
+
+class PolicyClausePolicy(Policy):
+    """The articles of a published policy document are read by everyone."""
+
+    def scope_view(self, qs, user):
+        return qs.filter(document__status=ReviewStatus.PUBLISHED)
 
 
 class BureauPolicy(Policy):

@@ -126,6 +126,7 @@ class EventResource(Resource):
         "venue",
         "capacity",
         "registration_open",
+        "registration_closes_at",
         "is_public",
         "description",
     )
@@ -140,12 +141,31 @@ class RegistrationResource(Resource):
     model = m.Registration
     api_name = "event-registrations"
     icon = "bi-person-check"
-    list_columns = ("event", "attendee_name", "kind", "enterprise", "checked_in_at", "rating")
-    ordering_fields = ("checked_in_at",)
+    list_columns = (
+        "event",
+        "attendee_name",
+        "kind",
+        "enterprise",
+        "organisation",
+        "phone",
+        "checked_in_at",
+        "rating",
+    )
+    ordering_fields = ("checked_in_at", "created_at")
     filter_fields = ("event", "kind", "enterprise")
-    search_fields = ("attendee_name", "enterprise__name", "feedback")
-    form_fields = ("event", "kind", "enterprise", "attendee_name", "phone", "rating", "feedback")
-    detail_fields = (*form_fields, "checked_in_at")
+    search_fields = ("attendee_name", "enterprise__name", "organisation", "feedback")
+    form_fields = (
+        "event",
+        "kind",
+        "enterprise",
+        "attendee_name",
+        "organisation",
+        "phone",
+        "email",
+        "rating",
+        "feedback",
+    )
+    detail_fields = (*form_fields, "reference", "consent_at", "created_at", "checked_in_at")
     url_prefix = "registrations/"
 
 

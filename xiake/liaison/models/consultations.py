@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xiake.core.calendar import add_working_days  # noqa: F401  (the one calendar, core)
-from xiake.core.models import AuditedModel
+from xiake.core.models import AuditedModel, ReviewedModel
 from xiake.liaison import policies
 
 
-class PolicyDocument(AuditedModel):
-    """A policy document in the library: issuing body, number, dates, validity and version."""
+class PolicyDocument(ReviewedModel):
+    """A policy document in the library: issuing body, number, dates, validity and version. The
+    bureau publishes it through the review workflow; the public (and the portal) read published
+    documents only, so a text being prepared is not mistaken for policy in force."""
 
     title = models.CharField(_("policy title"), max_length=200)
     doc_number = models.CharField(_("document number"), max_length=100, blank=True)
@@ -30,7 +32,7 @@ class PolicyDocument(AuditedModel):
     full_text = models.TextField(_("full text"), blank=True)
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
-    policy = policies.PublicLibraryPolicy()
+    policy = policies.PublishedLibraryPolicy()
 
     class Meta:
         verbose_name = _("policy document")
@@ -56,7 +58,7 @@ class PolicyClause(AuditedModel):
     text = models.TextField(_("clause text"))
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
-    policy = policies.PublicLibraryPolicy()
+    policy = policies.PolicyClausePolicy()
 
     class Meta:
         verbose_name = _("policy clause")

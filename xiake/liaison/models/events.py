@@ -2,6 +2,8 @@
 check-in, attendance, feedback and the count of distinct enterprises served."""
 
 import datetime as dt
+import re
+import secrets
 import uuid
 
 from django.conf import settings
@@ -12,13 +14,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xiake.core.crypto import BlindIndexField, EncryptedCharField
+from xiake.core.crypto import BlindIndexField, EncryptedCharField, blind_index
 from xiake.core.models import AuditedModel
 from xiake.liaison import policies
 
 
 class EventFull(ValidationError):
     """The event has no free place (or registration is closed)."""
+
+
+class DuplicateRegistration(ValidationError):
+    """The same phone number or e-mail address is already registered for the event."""
 
 
 class Event(AuditedModel):
@@ -54,6 +60,12 @@ class Event(AuditedModel):
     capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
     registered_count = models.PositiveIntegerField(_("registered"), default=0, editable=False)
     registration_open = models.BooleanField(_("registration open"), default=True)
+    registration_closes_at = models.DateTimeField(
+        _("registration closes at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: visitors may register until the event starts."),
+    )
     is_public = models.BooleanField(_("public"), default=True)
     description = models.TextField(_("description"), blank=True)
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
@@ -77,9 +89,31 @@ class Event(AuditedModel):
     def places_left(self) -> int:
         return max(0, self.capacity - self.registered_count)
 
+    @property
+    def registration_deadline(self):
+        """When public registration closes: the explicit deadline, or the start."""
+        return self.registration_closes_at or self.starts_at
+
+    @property
+    def accepts_registrations(self) -> bool:
+        """Open, before the deadline and not full (what the public form is shown for)."""
+        return (
+            self.registration_open
+            and self.places_left > 0
+            and timezone.now() < self.registration_deadline
+        )
+
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The end precedes the start.")})
+        if (
+            self.starts_at
+            and self.registration_closes_at
+            and self.registration_closes_at > self.starts_at
+        ):
+            raise ValidationError(
+                {"registration_closes_at": _("Registration must close before the event starts.")}
+            )
         if self.pk and self.capacity is not None and self.capacity < self.registered_count:
             raise ValidationError(
                 {
@@ -90,12 +124,15 @@ class Event(AuditedModel):
 
 
 class Registration(AuditedModel):
-    """One person registered for an event, for an enterprise (or as an expert). The token is what
-    the QR code carries for check-in."""
+    """One person registered for an event, for an enterprise (or as an expert), or a visitor
+    without an account who registered on the public portal (``kind=visitor``: organisation as
+    typed, e-mail, consent time and the reference they cancel with). The token is what the QR
+    code carries for check-in."""
 
     class Kind(models.TextChoices):
         ENTERPRISE = "enterprise", _("Enterprise")
         EXPERT = "expert", _("Expert")
+        VISITOR = "visitor", _("Visitor (public portal)")
 
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="registrations"
@@ -121,9 +158,17 @@ class Registration(AuditedModel):
         editable=False,
     )
     attendee_name = models.CharField(_("attendee"), max_length=60)
+    organisation = models.CharField(_("organisation (as given)"), max_length=120, blank=True)
     phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
     # equality without decrypting: the same phone registering twice for an event
     phone_index = BlindIndexField(source="phone")
+    email = models.EmailField(_("e-mail"), blank=True)
+    consent_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True, editable=False
+    )
+    reference = models.CharField(
+        _("reference"), max_length=16, null=True, blank=True, unique=True, editable=False
+    )
     token = models.UUIDField(_("check-in token"), default=uuid.uuid4, unique=True, editable=False)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
     rating = models.PositiveSmallIntegerField(
@@ -135,7 +180,7 @@ class Registration(AuditedModel):
     feedback = models.TextField(_("feedback"), blank=True)
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
-    contact_fields = ("phone",)
+    contact_fields = ("phone", "email")
     policy = policies.RegistrationPolicy()
 
     class Meta:
@@ -154,10 +199,13 @@ class Registration(AuditedModel):
     def __str__(self):
         return f"{self.event} · {self.attendee_name}"
 
+    #: Set on a visitor's registration: the place is taken under the public deadline too.
+    public_deadline = False
+
     def save(self, *args, **kwargs):
         if self._state.adding:
             with transaction.atomic():
-                take_place(self.event_id)
+                take_place(self.event_id, public=self.public_deadline)
                 super().save(*args, **kwargs)
         else:
             super().save(*args, **kwargs)
@@ -179,14 +227,124 @@ class Registration(AuditedModel):
         return bool(updated)
 
 
-def take_place(event_id) -> None:
+def take_place(event_id, public: bool = False) -> None:
     """Take one place of the event or raise EventFull: one conditional UPDATE, atomic on every
-    database (no read-then-write race)."""
-    taken = Event.objects.filter(
-        pk=event_id, registration_open=True, registered_count__lt=F("capacity")
-    ).update(registered_count=F("registered_count") + 1)
+    database (no read-then-write race). ``public`` also holds the public deadline (the explicit
+    one, else the start): members may still register on the day, e.g. at the door."""
+    now = timezone.now()
+    cond = Q(pk=event_id, registration_open=True, registered_count__lt=F("capacity"))
+    cond &= Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gt=now)
+    if public:
+        cond &= Q(starts_at__gt=now)
+    taken = Event.objects.filter(cond).update(registered_count=F("registered_count") + 1)
     if not taken:
-        raise EventFull(_("The event is full or registration is closed."))
+        event = Event.objects.filter(pk=event_id).first()
+        if event is not None and event.registration_open:
+            deadline = event.registration_deadline if public else event.registration_closes_at
+            if deadline is None or deadline > now:
+                raise EventFull(
+                    _("The event is full: all %(n)d places are taken.") % {"n": event.capacity}
+                )
+        raise EventFull(_("Registration for this event is closed."))
+
+
+# -- public registration (the portal's form; visitors without an account) -------------------------
+
+# No 0/O, 1/I/L: a reference is read aloud on the phone and typed from a screenshot.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 10
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalise_reference(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (value or "").upper())
+
+
+def format_reference(value: str) -> str:
+    """``ABCDE-FGHJK``: two halves are easier to read back."""
+    half = len(value or "") // 2
+    return f"{value[:half]}-{value[half:]}" if value else ""
+
+
+def normalise_phone(value: str) -> str:
+    """Digits only, without a +86 prefix: the stored form, so duplicates compare equal."""
+    digits = re.sub(r"\D", "", value or "")
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def find_duplicate(event, phone: str = "", email: str = ""):
+    """A registration of ``event`` with the same phone number or e-mail address, if any."""
+    cond = Q(pk__in=[])
+    if phone:
+        cond |= Q(phone_index=blind_index(phone))
+    if email:
+        cond |= Q(email__iexact=email)
+    return Registration.objects.filter(cond, event=event).first()
+
+
+def register_visitor(event, *, attendee_name, organisation, phone, email) -> "Registration":
+    """A visitor's registration from the public portal: refused when the same phone or e-mail is
+    registered already (``DuplicateRegistration``), when the event is full or registration is
+    closed (``EventFull``). The place is taken and the row written in one transaction."""
+    with transaction.atomic():
+        if find_duplicate(event, phone, email):
+            raise DuplicateRegistration(
+                _(
+                    "This phone number or e-mail address is already registered for this event; "
+                    "nothing else is needed. To change the registration, cancel it with its "
+                    "reference and register again."
+                )
+            )
+        reg = Registration(
+            event=event,
+            kind=Registration.Kind.VISITOR,
+            attendee_name=attendee_name,
+            organisation=organisation,
+            phone=phone,
+            email=email,
+            consent_at=timezone.now(),
+            reference=new_reference(),
+        )
+        reg.public_deadline = True
+        reg.save()
+    return reg
+
+
+class CancelRefused(ValidationError):
+    """The reference and contact do not match a registration, or the event has started."""
+
+
+def cancel_visitor_registration(reference: str, contact: str) -> "Registration":
+    """Cancel (delete, freeing the place) the visitor registration with ``reference`` whose phone
+    or e-mail is ``contact``; both must match, so a guessed reference alone cancels nothing."""
+    ref = normalise_reference(reference)
+    contact = (contact or "").strip()
+    reg = (
+        Registration.objects.select_related("event")
+        .filter(reference=ref, kind=Registration.Kind.VISITOR)
+        .first()
+        if ref
+        else None
+    )
+    matches = reg is not None and (
+        (reg.phone and reg.phone == normalise_phone(contact))
+        or (reg.email and reg.email.lower() == contact.lower())
+    )
+    if not matches:
+        raise CancelRefused(
+            _("No registration matches this reference and phone number or e-mail address.")
+        )
+    if reg.event.starts_at <= timezone.now():
+        raise CancelRefused(
+            _("The event has started; the registration can no longer be cancelled.")
+        )
+    reg.delete()
+    return reg
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
