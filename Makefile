@@ -14,7 +14,7 @@ TEST_APT := $(RUN_APT) chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
-        lint test-sqlite test-postgres bench clean
+        lint test-sqlite test-postgres bench wheelhouse clean
 
 # gunicorn serves the pages; scripts/serve.py starts `xiake db_worker` beside it for the
 # background tasks (compilations, pushes, e-mails) and stops both together.
@@ -78,6 +78,10 @@ test-postgres:
 
 bench:
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# Offline bundle for an air-gapped installation (docs/deploy.md): every wheel in dist/wheelhouse.
+wheelhouse: install assets messages
+	PYTHON=$(PY) scripts/wheelhouse.sh $(WHEELHOUSE_ARGS) dist/wheelhouse
 
 clean:
 	rm -rf $(VENV) node_modules xiake/static/vendor var/staticfiles
