@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from xiake.core.changelog import record_event
+from xiake.core.documents import download
 from xiake.core.models import ChangeAction
 from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
 from xiake.core.views import ObjectDetailView
@@ -355,16 +356,7 @@ class CompilationDownloadView(LoginRequiredMixin, View):
         if fmt not in self.TYPES:
             raise Http404
         field, content_type = self.TYPES[fmt]
-        stored = getattr(job, field)
-        if job.status != CompilationJob.Status.DONE or not stored:
-            raise Http404
-        record_event(ChangeAction.EXPORT, comment=f"compilation {fmt}", obj=job)
-        return FileResponse(
-            stored.open("rb"),
-            as_attachment=True,
-            filename=f"{job.title}.{fmt}",
-            content_type=content_type,
-        )
+        return download(job, field, f"{job.title}.{fmt}", content_type, f"compilation {fmt}")
 
 
 # -- funding applications and eligibility ----------------------------------------------------------
