@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from docx import Document
@@ -106,11 +106,28 @@ def test_asking_queues_one_build_and_answers_at_once_then_the_worker_builds_it(q
     again = ask(client, period.key, "pdf")
     assert again.pk == brief.pk and DBTaskResult.objects.count() == 1
 
-    run_worker()
+    # the real worker builds it; after every write to the brief, the polled block is fetched
+    seen = []
+    status_url = f"/dashboard/briefs/{brief.pk}/status/"
+
+    def poll_after_brief_writes(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "dashboard_statisticsbrief"'):
+            seen.append(client.get(status_url).content.decode())
+        return result
+
+    with connection.execute_wrapper(poll_after_brief_writes):
+        run_worker()
     row.refresh_from_db()
     assert row.status == "SUCCESSFUL", row.traceback
     brief.refresh_from_db()
     assert (brief.status, brief.progress, brief.message) == ("done", 100, "")
+    running = [html for html in seen if 'data-status="running"' in html]
+    assert running and all('hx-trigger="every 1s"' in html for html in running)
+    percents = [int(html.split('value="')[1].split('"')[0]) for html in running]
+    assert percents == sorted(percents) and percents[-1] > percents[0]
+    steps = [html.split('data-testid="brief-step">')[1].split("<")[0] for html in running[1:]]
+    assert steps == ["正在计算指标", "正在绘制图表", "正在排版文档"]
     status = client.get(f"/dashboard/briefs/{brief.pk}/status/").content.decode()
     assert "hx-trigger" not in status and f"/dashboard/briefs/{brief.pk}/download/" in status
     reader, text = pdf_text(downloaded(client, brief))

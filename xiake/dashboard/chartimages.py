@@ -68,7 +68,7 @@ def paired_bars(categories, now, before, now_label, before_label, unit="", label
         if labels:
             for bars in (a, b):
                 ax.bar_label(bars, fmt="{:,.0f}", fontsize=7, padding=1)
-        ax.set_xticks(list(xs), categories, fontsize=8, rotation=30 if len(categories) > 6 else 0)
+        ax.set_xticks(list(xs), categories, fontsize=8, rotation=30 if len(categories) > 12 else 0)
         ax.tick_params(axis="y", labelsize=8)
         if unit:
             ax.set_ylabel(unit, fontsize=8)
@@ -88,6 +88,7 @@ def funnel(stages, values) -> bytes:
         bars = ax.barh(ys, values, left=lefts, color=COLOURS[1], height=0.7)
         ax.bar_label(bars, labels=[f"{v:,}" for v in values], label_type="center")
         ax.set_yticks(ys, stages, fontsize=9)
+        ax.tick_params(axis="y", length=0)
         ax.set_xticks([])
         ax.set_xlim(0, top)
         ax.spines[["top", "right", "bottom", "left"]].set_visible(False)
