@@ -323,27 +323,50 @@ def test_breakdowns_add_up_to_the_registered_figures(demo):
     assert top_count == len(published)
 
 
-def test_statistics_brief_holds_the_figures_of_the_page(demo):
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_statistics_brief_holds_the_figures_of_the_page(
+    demo, fmt, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Asked for through the page and built by the task: every figure of the page, cell by cell,
+    with the same period last year, in both formats."""
     from docx import Document
+    from pypdf import PdfReader
 
     from xiake.dashboard.figures import FIGURES
+    from xiake.dashboard.models import StatisticsBrief
     from xiake.dashboard.templatetags.dashboard import figure
 
+    settings.MEDIA_ROOT = tmp_path
     bureau = demo["bureau"]
     period = periods()[1]  # last year, as a report would ask
     shown = page_values(bureau, period)
-    response = client_for(bureau).get("/dashboard/brief.docx", {"p": period.key})
-    assert response.status_code == 200
-    assert response["Content-Disposition"].endswith(f'brief-{period.key}.docx"')
-    doc = Document(io.BytesIO(response.content))
-    text = "\n".join(p.text for p in doc.paragraphs)
+    client = client_for(bureau)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/dashboard/briefs/", {"p": period.key, "format": fmt})
+    assert response.status_code == 302
+    brief = StatisticsBrief.objects.get(requested_by=bureau, period=period.key, format=fmt)
+    assert brief.status == "done", brief.message
+    download = client.get(f"/dashboard/briefs/{brief.pk}/download/")
+    assert download["Content-Disposition"].endswith(f'brief-{period.key}.{fmt}"')
+    data = b"".join(download.streaming_content)
+    expected = [
+        [figure(shown[f.key][0], str(f.unit)), figure(shown[f.key][2], str(f.unit))]
+        for f in FIGURES
+    ]
+    if fmt == "docx":
+        doc = Document(io.BytesIO(data))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        rows = [[c.text for c in row.cells] for table in doc.tables for row in table.rows[1:]]
+        assert [row[1:3] for row in rows] == expected
+    else:
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+        lines = [line.strip() for line in text.splitlines()]
+        names = [f"{f.label}（{f.unit}）" if str(f.unit) else str(f.label) for f in FIGURES]
+        at = [lines.index(name) for name in names]
+        assert [lines[i + 1 : i + 3] for i in at] == expected
     assert period.label in text and str(period.first.year) in text
-    rows = [[c.text for c in row.cells] for table in doc.tables for row in table.rows[1:]]
-    assert len(rows) == len(FIGURES)
-    for f, row in zip(FIGURES, rows, strict=True):
-        current, _previous, last_year = shown[f.key]
-        assert row[1] == figure(current, str(f.unit)) and row[2] == figure(last_year, str(f.unit))
-    registered = figure(shown["registered_count"][0])
-    assert registered in text  # the summary quotes the registered contracts
+    assert figure(shown["registered_count"][0]) in text  # the summary quotes the contracts
     for role in ("university", "enterprise", "institution"):
-        assert client_for(demo[role]).get("/dashboard/brief.docx").status_code == 403
+        other = client_for(demo[role])
+        assert other.post("/dashboard/briefs/", {"p": period.key, "format": fmt}).status_code == 403
+        assert other.get(f"/dashboard/briefs/{brief.pk}/download/").status_code == 403

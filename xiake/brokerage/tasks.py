@@ -13,24 +13,12 @@ import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django_tasks import TaskResultStatus, task
+from django_tasks import task
 
 from xiake.brokerage.models import EmailStatus, Notification
+from xiake.core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue(task_, *args):
-    """Enqueue and log a failure the immediate backend would otherwise keep to itself."""
-    result = task_.enqueue(*args)
-    if result.status == TaskResultStatus.FAILED:
-        logger.error(
-            "task %s%r failed: %s",
-            task_.name,
-            args,
-            result.errors[-1].traceback if result.errors else "",
-        )
-    return result
 
 
 def _with_index(func, obj) -> dict:

@@ -182,6 +182,46 @@ class ImportJob(models.Model):
         return f"{self.resource} {self.file_name}"
 
 
+class GeneratedDocument(models.Model):
+    """Abstract base of a document built by a background task (a compilation, a statistics
+    brief): its build status, progress and failure message, which the requesting page polls.
+
+    The task writes these with ``UPDATE`` statements through :func:`xiake.core.documents.build`
+    (never ``save()``), so a model whose ``save()`` queues a build does not queue itself again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("build status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.QUEUED,
+        editable=False,
+        db_index=True,
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, editable=False)
+    message = models.TextField(_("message"), blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def status_badge(self) -> str:
+        return {"done": "success", "failed": "danger", "running": "info"}.get(
+            self.status, "secondary"
+        )
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
 class AuditedModel(models.Model):
     """Base of every business record: timestamps, creator, attachments, and change logging.
 

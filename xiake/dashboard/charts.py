@@ -70,14 +70,12 @@ def funnel(lines, period: Period) -> dict:
     }
 
 
-def contracts_by_month(user, period: Period, fresh: bool = False) -> dict:
-    """Registered 成交额 per month (10k yuan) from the contract statistics, this period and the
-    same months last year; a bar leads to that month's registered contracts."""
+def registered_by_month(user, period: Period, fresh: bool = False):
+    """Registered 成交额 per month in 10k yuan from the contract statistics: the period's month
+    labels, their values, and the values of the same months last year (the charts of the page
+    and of the statistics brief both draw these)."""
     from xiake.contracts import stats
     from xiake.dashboard.figures import cached, contract_queryset
-    from xiake.dashboard.views import drill_url
-
-    last_year = period.same_period_last_year()
 
     def by_month(p: Period) -> dict[str, float]:
         def compute():
@@ -86,19 +84,36 @@ def contracts_by_month(user, period: Period, fresh: bool = False) -> dict:
 
         return cached(user, "registered-by-month", p, compute, fresh)
 
+    last_year = period.same_period_last_year()
     now, before = by_month(period), by_month(last_year)
     months, earlier = period.month_labels(), last_year.month_labels()
+    return (
+        months,
+        [round(now.get(m, 0.0), 2) for m in months],
+        [round(before.get(m, 0.0), 2) for m in earlier],
+    )
 
-    def series(name, labels, values, p):
+
+def month_axis(period: Period, months) -> list[str]:
+    """Month labels without the year when the period lies in one year."""
+    return [m[5:] if period.first.year == period.last.year else m for m in months]
+
+
+def contracts_by_month(user, period: Period, fresh: bool = False) -> dict:
+    """Registered 成交额 per month (10k yuan), this period and the same months last year; a bar
+    leads to that month's registered contracts."""
+    from xiake.dashboard.views import drill_url
+
+    last_year = period.same_period_last_year()
+    months, now, before = registered_by_month(user, period, fresh)
+
+    def series(name, values, p):
         return {
             "type": "bar",
             "name": name,
             "data": [
-                {
-                    "value": round(values.get(label, 0.0), 2),
-                    "url": drill_url("registered_total", Period(m, m)),
-                }
-                for label, m in zip(labels, p.months(), strict=True)
+                {"value": v, "url": drill_url("registered_total", Period(m, m))}
+                for v, m in zip(values, p.months(), strict=True)
             ],
         }
 
@@ -106,13 +121,10 @@ def contracts_by_month(user, period: Period, fresh: bool = False) -> dict:
         "tooltip": {"trigger": "axis"},
         "legend": {},
         "grid": {"containLabel": True, "left": 8, "right": 8},
-        "xAxis": {
-            "type": "category",
-            "data": [m[5:] if period.first.year == period.last.year else m for m in months],
-        },
+        "xAxis": {"type": "category", "data": month_axis(period, months)},
         "yAxis": {"type": "value", "name": _("10k yuan")},
         "series": [
-            series(period.label, months, now, period),
-            series(last_year.label, earlier, before, last_year),
+            series(period.label, now, period),
+            series(last_year.label, before, last_year),
         ],
     }

@@ -6,17 +6,19 @@ from __future__ import annotations
 import io
 from collections import OrderedDict
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from xiake.core.downloads import DOCX, XLSX, file_response
+from xiake.core.documents import download
+from xiake.core.downloads import XLSX, file_response
 from xiake.core.exporter import export_response, neutralise
 from xiake.core.resources import resource_for
 from xiake.core.roles import is_bureau
@@ -140,18 +142,123 @@ def export(request):
     return file_response(buf.getvalue(), f"dashboard-{period.key}.xlsx", XLSX, export=True)
 
 
-@login_required
-def brief(request):
-    """The statistics brief of the period as an editable DOCX (the page's figures)."""
-    bureau_only(request)
-    period, error = period_of(request)
-    if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    from xiake.dashboard.brief import build_docx
+# -- statistics briefs (built by a background task; only whoever asked sees them) --------------
 
-    org = getattr(request.user, "organization", None)
-    docx = build_docx(request.user, period, org.name if org else "")
-    return file_response(docx, f"brief-{period.key}.docx", DOCX, export=True)
+
+def my_briefs(request):
+    from xiake.dashboard.models import StatisticsBrief
+
+    return StatisticsBrief.objects.filter(requested_by=request.user)
+
+
+def brief_form_errors(data) -> tuple[object, str, list[str]]:
+    """The period and format asked for, and what is wrong with them (naming the field)."""
+    from xiake.dashboard.models import StatisticsBrief
+
+    errors = []
+    period = None
+    try:
+        period = parse(data.get("p", ""))
+    except PeriodError as exc:
+        errors.append(_("Period (p): %(error)s") % {"error": exc})
+    fmt = data.get("format", "")
+    if fmt not in StatisticsBrief.Format.values:
+        errors.append(
+            _("Format (format): “%(value)s” is not one of %(choices)s.")
+            % {"value": fmt, "choices": ", ".join(StatisticsBrief.Format.values)}
+        )
+    return period, fmt, errors
+
+
+@login_required
+def briefs(request):
+    """The user's statistics briefs; a POST asks for one (period ``p``, ``format``; ``recompute``
+    to recompute the figures), queues its build and answers at once with its page."""
+    bureau_only(request)
+    errors = []
+    if request.method == "POST":
+        from xiake.dashboard.models import StatisticsBrief
+
+        period, fmt, errors = brief_form_errors(request.POST)
+        if not errors:
+            brief, queued = StatisticsBrief.request(
+                request.user,
+                period.key,
+                fmt,
+                translation.get_language(),
+                recompute=request.POST.get("recompute") == "1",
+            )
+            if not queued:
+                messages.info(
+                    request,
+                    _(
+                        "This brief was asked for at %(time)s and is still current: it is shown again."
+                    )
+                    % {"time": timezone.localtime(brief.created_at).strftime("%H:%M:%S")},
+                )
+            return redirect("dashboard:brief_detail", pk=brief.pk)
+    rows = list(my_briefs(request)[:50])
+    for row in rows:
+        row.period_label = _period_label(row.period)
+    today = timezone.localdate()
+    return render(
+        request,
+        "dashboard/briefs.html",
+        {
+            "briefs": rows,
+            "errors": errors,
+            "choices": choices(today),
+            "default": parse(str(today.year - 1)),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _period_label(key: str) -> str:
+    try:
+        return parse(key).label
+    except PeriodError:
+        return key
+
+
+@login_required
+def brief_detail(request, pk):
+    """One brief: what was asked, and the status block the page polls until it is built."""
+    bureau_only(request)
+    brief = get_object_or_404(my_briefs(request), pk=pk)
+    return render(
+        request,
+        "dashboard/brief_detail.html",
+        {
+            "brief": brief,
+            "period_label": _period_label(brief.period),
+            "back": f"{reverse('dashboard:index')}?{urlencode({'p': brief.period})}",
+        },
+    )
+
+
+@login_required
+def brief_status(request, pk):
+    """The status block alone, for htmx polling; it stops polling once the build is over."""
+    bureau_only(request)
+    brief = get_object_or_404(my_briefs(request), pk=pk)
+    return render(request, "dashboard/_brief_status.html", {"brief": brief})
+
+
+BRIEF_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@login_required
+def brief_download(request, pk):
+    """The built file of one of the user's own briefs (404 for anyone else's, or unfinished)."""
+    bureau_only(request)
+    brief = get_object_or_404(my_briefs(request), pk=pk)
+    return download(
+        brief, "file", brief.filename, BRIEF_TYPES[brief.format], f"statistics brief {brief}"
+    )
 
 
 @login_required

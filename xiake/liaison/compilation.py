@@ -18,17 +18,13 @@ job while it builds; the page polls it.
 from __future__ import annotations
 
 import io
-import logging
 import time
 import unicodedata
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
-
-logger = logging.getLogger(__name__)
 
 FONT = "STSong-Light"
 TOC_ROWS_PER_PAGE = 30
@@ -484,17 +480,13 @@ def build_docx(job, achievements, demands, progress) -> bytes:
 
 
 def build(job_id: int) -> dict:
-    """Build both files for the job, writing status and progress as it goes (UPDATE statements,
-    so that the job's ``save()`` does not queue another build)."""
+    """Build both files for the job, writing progress as it goes (``core.documents.build`` marks
+    it running, stores the files and marks it done or failed)."""
+    from xiake.core.documents import Built
+    from xiake.core.documents import build as run
     from xiake.liaison.models import CompilationJob
 
-    jobs = CompilationJob.objects.filter(pk=job_id)
-    job = jobs.select_related("university", "field").first()
-    if job is None:
-        return {}
-
-    jobs.update(status=CompilationJob.Status.RUNNING, progress=1, message="")
-    try:
+    def make(job, jobs) -> Built:
         achievements = list(achievements_for(job))
         demands = demands_for(job)
         layout = plan(achievements, demands)
@@ -504,23 +496,11 @@ def build(job_id: int) -> dict:
         pdf = build_pdf(job, achievements, demands, progress)
         progress("pdf", layout.pages_expected, force=True)
         docx = build_docx(job, achievements, demands, progress)
-        stamp = timezone.now()
-        name = f"compilation-{job.pk}-{stamp:%Y%m%d%H%M%S}"
-        for field, data, ext in (("pdf_file", pdf, "pdf"), ("docx_file", docx, "docx")):
-            old = getattr(job, field)
-            if old:
-                old.delete(save=False)
-            getattr(job, field).save(f"{name}.{ext}", ContentFile(data), save=False)
-        jobs.update(
-            status=CompilationJob.Status.DONE,
-            progress=100,
-            pages_done=layout.pages_expected,
-            pdf_file=job.pdf_file.name,
-            docx_file=job.docx_file.name,
-            finished_at=stamp,
+        name = f"compilation-{job.pk}-{timezone.now():%Y%m%d%H%M%S}"
+        return Built(
+            files={"pdf_file": (f"{name}.pdf", pdf), "docx_file": (f"{name}.docx", docx)},
+            fields={"pages_done": layout.pages_expected},
+            result={"achievements": len(achievements), "demands": len(demands)},
         )
-    except Exception as exc:  # the page shows why; the log keeps the traceback
-        logger.exception("compilation %s failed", job_id)
-        jobs.update(status=CompilationJob.Status.FAILED, message=str(exc)[:2000])
-        return {"status": "failed"}
-    return {"status": "done", "achievements": len(achievements), "demands": len(demands)}
+
+    return run(CompilationJob.objects.filter(pk=job_id).select_related("university", "field"), make)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from xiake.core.changelog import record_event
-from xiake.core.downloads import file_response
+from xiake.core.documents import download
 from xiake.core.models import ChangeAction
 from xiake.core.roles import Role, is_bureau, organization_id_of, role_of
 from xiake.core.views import ObjectDetailView
@@ -356,10 +356,7 @@ class CompilationDownloadView(LoginRequiredMixin, View):
         if fmt not in self.TYPES:
             raise Http404
         field, content_type = self.TYPES[fmt]
-        stored = getattr(job, field)
-        if job.status != CompilationJob.Status.DONE or not stored:
-            raise Http404
-        return file_response(stored.open("rb"), f"{job.title}.{fmt}", content_type, obj=job)
+        return download(job, field, f"{job.title}.{fmt}", content_type, f"compilation {fmt}")
 
 
 # -- funding applications and eligibility ----------------------------------------------------------

@@ -6,22 +6,16 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from xiake.catalog.models import term_fk
-from xiake.core.models import AuditedModel
+from xiake.core.models import AuditedModel, GeneratedDocument
 from xiake.liaison import policies
 
 
-class CompilationJob(AuditedModel):
+class CompilationJob(GeneratedDocument, AuditedModel):
     """One compilation: its scope, and the build's status and progress (the page polls them).
 
     Every ``save()`` (creating it, or changing its scope) queues a new build through Django's task
     API after the transaction commits; the task writes status, progress and the files with
     ``UPDATE`` statements, so it never queues itself again."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
 
     class Phase(models.TextChoices):
         PDF = "pdf", _("Laying out the PDF")
@@ -48,15 +42,6 @@ class CompilationJob(AuditedModel):
     period_from = models.DateField(_("completed from"), null=True, blank=True)
     period_to = models.DateField(_("completed until"), null=True, blank=True)
     include_demands = models.BooleanField(_("with the enterprise demand list"), default=True)
-    status = models.CharField(
-        _("build status"),
-        max_length=16,
-        choices=Status.choices,
-        default=Status.QUEUED,
-        editable=False,
-        db_index=True,
-    )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, editable=False)
     phase = models.CharField(
         _("build step"), max_length=8, choices=Phase.choices, blank=True, editable=False
     )
@@ -66,14 +51,12 @@ class CompilationJob(AuditedModel):
         _("achievements included"), default=0, editable=False
     )
     demand_count = models.PositiveIntegerField(_("demands included"), default=0, editable=False)
-    message = models.TextField(_("message"), blank=True, editable=False)
     pdf_file = models.FileField(
         _("PDF"), upload_to="compilations/%Y/%m/", blank=True, editable=False
     )
     docx_file = models.FileField(
         _("DOCX"), upload_to="compilations/%Y/%m/", blank=True, editable=False
     )
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
 
     policy = policies.CompilationPolicy()
     # The build's own output stays out of the change log (file handles are not JSON).
@@ -86,16 +69,6 @@ class CompilationJob(AuditedModel):
 
     def __str__(self):
         return self.title
-
-    @property
-    def status_badge(self) -> str:
-        return {"done": "success", "failed": "danger", "running": "info"}.get(
-            self.status, "secondary"
-        )
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     def clean(self):
         if self.period_from and self.period_to and self.period_to < self.period_from:
@@ -112,6 +85,7 @@ class CompilationJob(AuditedModel):
 
 
 def queue_build(job_id: int):
-    from xiake.liaison.tasks import build_compilation, enqueue
+    from xiake.core.tasks import enqueue
+    from xiake.liaison.tasks import build_compilation
 
     return enqueue(build_compilation, job_id)
