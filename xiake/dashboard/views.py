@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from xiake.core.documents import download
-from xiake.core.downloads import XLSX, file_response
+from xiake.core.downloads import DOCX, PDF, XLSX, file_response
 from xiake.core.exporter import export_response, neutralise
 from xiake.core.resources import resource_for
 from xiake.core.roles import is_bureau
@@ -245,10 +245,7 @@ def brief_status(request, pk):
     return render(request, "dashboard/_brief_status.html", {"brief": brief})
 
 
-BRIEF_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
+BRIEF_TYPES = {"docx": DOCX, "pdf": PDF}
 
 
 @login_required
