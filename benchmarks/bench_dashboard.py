@@ -22,10 +22,19 @@ each repetition runs, in order:
 | GET /dashboard/ | **warm**: the figures from the cache (the page, charts and links still rendered) |
 | GET /my/ as bureau | the bureau's home page (its panel reads the dashboard's cached figures) |
 | GET /dashboard/drill/contracts_total/ | the contracts behind 成交额, first page |
+| brief DOCX / PDF | the statistics brief's task body for the same period (figures from the cache, as right after the page): three charts drawn, the document laid out and stored |
+
+After the repetitions, each figure is computed once more on its own (nothing cached) for the three
+periods, to show where the cold time goes.
 
 Target: dashboard warm p50 ≤ 300 ms at demo size.
 
     .venv/bin/python -m benchmarks.bench_dashboard [--scales demo 10x] [--repetitions 20]
+        [--database postgres://postgres@127.0.0.1:5432/xiake_bench_NAME]
+
+With ``--database`` each scale runs on that PostgreSQL database instead, dropped and created
+afresh (use a database name of your own: it is destroyed), and the slowest figure's queries are
+shown with EXPLAIN ANALYZE.
 """
 
 from __future__ import annotations
@@ -59,6 +68,8 @@ TARGETS = (
     ("warm", "GET /dashboard/ (warm)"),
     ("home", "GET /my/ as bureau"),
     ("drill", "GET /dashboard/drill/contracts_total/"),
+    ("brief_docx", "statistics brief DOCX (task body)"),
+    ("brief_pdf", "statistics brief PDF (task body)"),
 )
 
 
@@ -232,12 +243,31 @@ def child(scale: str, repetitions: int) -> dict:
 
         return fetch
 
+    from django.utils import timezone
+
+    from xiake.dashboard.brief import build as build_brief
+    from xiake.dashboard.models import StatisticsBrief
+    from xiake.dashboard.periods import year_to_date
+
+    period = year_to_date(timezone.localdate())  # the dashboard's default period
+
+    def brief(fmt):
+        def build():
+            made = StatisticsBrief.objects.create(
+                requested_by=bureau, period=period.key, format=fmt, language="zh-hans"
+            )
+            assert build_brief(made.pk)["status"] == "done"
+
+        return build
+
     calls = {
         "health": get("/health/"),
         "cold": get("/dashboard/?fresh=1"),
         "warm": get("/dashboard/"),
         "home": get("/my/"),
         "drill": get("/dashboard/drill/contracts_total/"),
+        "brief_docx": brief("docx"),
+        "brief_pdf": brief("pdf"),
     }
     t = time.perf_counter()
     calls["warm"]()  # the very first dashboard request of the process: nothing cached, imports
@@ -250,8 +280,11 @@ def child(scale: str, repetitions: int) -> dict:
             t = time.perf_counter()
             fn()
             timings[key].append(time.perf_counter() - t)
+    figures_ms = figure_times(bureau, period)
     return {
         "scale": scale,
+        "figures_ms": figures_ms,
+        "plans": plans(bureau, period, sorted(figures_ms, key=lambda k: -figures_ms[k])[:2]),
         "achievements": Achievement.objects.count(),
         "contracts": TechContract.objects.count(),
         "registrations": Registration.objects.count(),
@@ -262,17 +295,80 @@ def child(scale: str, repetitions: int) -> dict:
     }
 
 
+def figure_times(user, period) -> dict[str, float]:
+    """Each figure alone for the period, the previous one and last year (ms, nothing cached)."""
+    from xiake.dashboard.figures import FIGURES, Context
+
+    periods = (period, period.previous(), period.same_period_last_year())
+    out = {}
+    for f in FIGURES:
+        ctx = Context(user, periods)
+        t = time.perf_counter()
+        for p in periods:
+            f.value(ctx, p)
+        out[f.key] = (time.perf_counter() - t) * 1000
+    return out
+
+
+def plans(user, period, keys) -> dict[str, list[dict]]:
+    """The queries of the given figures with their plans: EXPLAIN ANALYZE on PostgreSQL,
+    EXPLAIN QUERY PLAN on SQLite."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xiake.dashboard.figures import BY_KEY, Context
+
+    periods = (period, period.previous(), period.same_period_last_year())
+    explain = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    out = {}
+    for key in keys:
+        with CaptureQueriesContext(connection) as captured:
+            ctx = Context(user, periods)
+            for p in periods:
+                BY_KEY[key].value(ctx, p)
+        rows = []
+        for q in captured.captured_queries:
+            if not q["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(explain + q["sql"])
+                plan = ["  ".join(str(c) for c in row) for row in cursor.fetchall()]
+            rows.append({"sql": q["sql"], "ms": float(q["time"]) * 1000, "plan": plan})
+        out[key] = rows
+    return out
+
+
 # -- parent ---------------------------------------------------------------------------------
 
 
-def run(scales=SCALES, repetitions: int = 20, keep: bool = False) -> dict:
+def fresh_database(url: str) -> None:
+    """Drop and create the PostgreSQL database named in ``url``."""
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    assert name.startswith("xiake_bench"), "--database must name a xiake_bench… database"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run(scales=SCALES, repetitions: int = 20, keep: bool = False, database: str = "") -> dict:
     info = {"started": now_iso(), "machine": machine(), "repetitions": repetitions, "scales": {}}
+    info["database"] = "postgresql" if database else "sqlite"
     for scale in scales:
         var = fresh_var_dir(f"dashboard-{scale}")
         try:
             args = [PYTHON, "-m", "benchmarks.bench_dashboard", "--child", scale]
             args += ["--repetitions", str(repetitions)]
-            measured = run_measured(args, env=xiake_env(var), timeout=3600).check()
+            extra = {}
+            if database:
+                fresh_database(database)
+                extra["DATABASE_URL"] = database
+            env = xiake_env(var, **extra)
+            measured = run_measured(args, env=env, timeout=3600).check()
             line = next(x for x in measured.stdout.splitlines() if x.startswith(MARK))
             result = json.loads(line[len(MARK) :])
             result["child_max_rss_mb"] = measured.max_rss_mb
@@ -299,6 +395,16 @@ def report(info: dict) -> str:
                 [label if i == 0 else "", name, t[key]["p50_ms"], t[key]["p99_ms"], f"{ratio:.0f}×"]
             )
         rows.append(["", "first dashboard request of the process", r["first_request_ms"], "", ""])
+        slowest = sorted(r["figures_ms"].items(), key=lambda kv: -kv[1])[:5]
+        rows.append(
+            [
+                "",
+                "slowest figures alone (ms)",
+                ", ".join(f"{k} {v:.0f}" for k, v in slowest),
+                "",
+                "",
+            ]
+        )
     out = [table(["scale", "target", "p50 ms", "p99 ms", "p50 / baseline"], rows)]
     demo = info["scales"].get("demo")
     if demo:
@@ -315,13 +421,14 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", nargs="+", choices=list(SCALES), default=list(SCALES))
     parser.add_argument("--repetitions", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the temporary var dirs")
+    parser.add_argument("--database", default="", help="a PostgreSQL URL (destroyed!)")
     parser.add_argument("--child", choices=list(SCALES), help=argparse.SUPPRESS)
     o = parser.parse_args(argv)
     if o.child:
         print(MARK + json.dumps(child(o.child, o.repetitions)), flush=True)
         return 0
-    info = run(o.scales, o.repetitions, o.keep)
-    path = write_json("dashboard", info)
+    info = run(o.scales, o.repetitions, o.keep, o.database)
+    path = write_json("dashboard-postgresql" if o.database else "dashboard", info)
     print(report(info))
     print(f"written to {path}")
     return 0

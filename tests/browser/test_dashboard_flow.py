@@ -75,8 +75,10 @@ def test_bureau_drills_to_the_contracts_exports_them_and_downloads_last_years_br
     for fmt in ("docx", "pdf"):
         page.goto(f"/dashboard/?p={year}")
         page.get_by_label("数据简报格式").select_option(fmt)
-        with page.expect_navigation():
-            page.get_by_role("button", name="数据简报").click()
+        # The ImmediateBackend builds the brief inside the POST (after its commit), so the
+        # redirect waits for the build: up to a minute on a loaded machine.
+        with page.expect_navigation(timeout=90_000):
+            page.get_by_role("button", name="数据简报").click(timeout=90_000)
         assert "/dashboard/briefs/" in page.url
         page.wait_for_selector("[data-testid=brief-status][data-status=done]")
         with page.expect_download() as download:

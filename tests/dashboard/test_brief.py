@@ -319,3 +319,25 @@ def test_chart_labels_are_drawn_in_a_chinese_font():
     assert png.startswith(b"\x89PNG")
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert not missing, missing
+
+
+@pytest.mark.django_db
+def test_a_brief_is_written_in_the_language_it_was_asked_in(
+    users, media, django_capture_on_commit_callbacks
+):
+    client = client_for(users["bureau"])
+    period = last_year()
+    briefs = {}
+    for language in ("en", "zh-hans"):
+        client.cookies["django_language"] = language
+        with django_capture_on_commit_callbacks(execute=True):
+            briefs[language] = ask(client, period.key, "docx")
+    assert briefs["en"].pk != briefs["zh-hans"].pk  # one brief per language
+    texts = {}
+    for language, brief in briefs.items():
+        brief.refresh_from_db()
+        assert (brief.language, brief.status) == (language, "done")
+        doc = Document(io.BytesIO(downloaded(client, brief)))
+        texts[language] = "\n".join(p.text for p in doc.paragraphs)
+    assert "1. Overview" in texts["en"] and f"Year {period.first.year}" in texts["en"]
+    assert "一、总体情况" in texts["zh-hans"] and "Overview" not in texts["zh-hans"]

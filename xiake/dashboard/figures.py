@@ -66,10 +66,16 @@ class Context:
             return published_queryset(model_label)(self.user, period).count()
 
         def compute():
+            # Only indexed columns (status is never null here, so counting it counts rows):
+            # an index on (status, reviewed_at, created_at) answers the count alone, without
+            # reading the wide rows (achievements at 10×: 160,000); the span of the periods
+            # narrows the index entries read to those that can count.
             counts = {
-                f"p{i}": Count("id", filter=published_in(p)) for i, p in enumerate(self.periods)
+                f"p{i}": Count("status", filter=published_in(p)) for i, p in enumerate(self.periods)
             }
-            return _published(model_label, self.user).aggregate(**counts)
+            span = Period(min(p.first for p in self.periods), max(p.last for p in self.periods))
+            qs = _published(model_label, self.user).filter(published_in(span))
+            return qs.aggregate(**counts)
 
         return self.memo(("published", model_label), compute)[f"p{self.periods.index(period)}"]
 
