@@ -231,7 +231,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # FileSystemStorage that removes a half-written file (disk full): xiake/core/storage.py
+    "default": {"BACKEND": "xiake.core.storage.MediaStorage"},
     # The manifest (hashed names, long cache) needs `collectstatic`, which `make run` does;
     # tests and development read the files directly.
     "staticfiles": {

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from xiake.core import downloads
 from xiake.core.changelog import record_event
 from xiake.core.models import Attachment, ChangeAction
+from xiake.core.storage import FileNotStored
 from xiake.core.views import ResourceView
 
 # Suffix → the first bytes every genuine file of that type starts with.
@@ -67,7 +68,11 @@ class AttachmentUploadView(LoginRequiredMixin, ResourceView):
             size=upload.size,
             uploaded_by=request.user,
         )
-        attachment.file.save(upload.name, upload, save=False)
+        try:
+            attachment.file.save(upload.name, upload, save=False)
+        except FileNotStored as exc:  # disk full: no file, no row
+            messages.error(request, str(exc))
+            return redirect(obj.get_absolute_url())
         attachment.save()
         record_event(
             ChangeAction.UPDATE,

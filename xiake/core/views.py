@@ -374,7 +374,13 @@ class ObjectImportView(LoginRequiredMixin, ResourceView):
         )
         from django.core.files.base import ContentFile
 
-        job.file.save(upload.name, ContentFile(data), save=False)
+        from xiake.core.storage import FileNotStored
+
+        try:
+            job.file.save(upload.name, ContentFile(data), save=False)
+        except FileNotStored as exc:  # disk full: no file, no job
+            form.add_error("file", str(exc))
+            return render(request, self.template_name, self.context(form=form), status=507)
         job.save()
         return render(
             request,
