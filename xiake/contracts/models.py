@@ -370,6 +370,11 @@ class Payment(AuditedModel):
     def __str__(self):
         return f"{self.contract} {self.due_on} {self.amount}"
 
+    def get_absolute_url(self):
+        # A payment has no page of its own: it is read and edited on its contract's page (whose
+        # "Payment schedule" list links here).
+        return self.contract.get_absolute_url()
+
     def clean(self):
         super().clean()
         errors = {}
