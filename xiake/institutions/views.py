@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from xiake.core.forms import StyledFormMixin
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
+from xiake.core.uploads import ScannedFileField
 from xiake.institutions import evaluation, monitoring, parkmap, reporting
 from xiake.institutions.models import (
     EarlyWarning,
@@ -68,7 +69,7 @@ class ReportForm(StyledFormMixin, forms.ModelForm):
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label=_("Month sheet (.xlsx)"))
+    file = ScannedFileField(label=_("Month sheet (.xlsx)"), allowed=(".xlsx",))
 
 
 @login_required
