@@ -46,7 +46,10 @@ class Measured:
 def xiake_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a child process: SQLite under ``var_dir`` (DATABASE_URL is dropped)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"XIAKE_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1", **extra})
+    # RATE_LIMITS=0: a load test is many requests from one address by design (docs/operations.md)
+    env.update(
+        {"XIAKE_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1", "RATE_LIMITS": "0", **extra}
+    )
     env.pop("DEBUG", None)
     return env
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     # first, so every log line and audit record of the request carries its id
     "xiake.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "xiake.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xiake.core.ratelimit.RateLimitMiddleware",
     # identity controls (xiake/ops, docs/operations.md); axes' middleware must come last
     "xiake.ops.middleware.SessionIdleMiddleware",
     "xiake.ops.middleware.SecondFactorMiddleware",
@@ -266,6 +269,52 @@ if env_bool("HTTPS", False):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # Browser features the platform never uses are switched off for every page (xiake.ops.middleware).
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Content Security Policy (xiake.ops.middleware; docs/operations.md). Scripts only from our own
+# origin: no inline script, no eval (htmx runs with allowEval=false). Style sheets only from our
+# origin as well (htmx's inline <style> is off); style *attributes* are allowed because ECharts
+# writes its tooltips as HTML with style attributes and a few templates size elements from data
+# (progress bars); a style attribute cannot run script.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
+    ]
+)
+# Rate limits (xiake/core/ratelimit.py; docs/operations.md): "requests/seconds" per scope, counted in
+# the shared cache. RATE_LIMITS=0 turns them all off (benchmarks and load tests set it).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", True)
+RATE_LIMIT_RULES = {
+    # per address and per username, login form and API token; generous per address because a
+    # district's users share one NAT address, tight per username (axes locks at 5 failures)
+    "login": env_str("RATE_LIMIT_LOGIN", "30/300"),
+    # matching search page and API, public portal search: per user, per address for visitors
+    "search": env_str("RATE_LIMIT_SEARCH", "60/60"),
+    # every API request: per user (token or session), per address for anonymous callers
+    "api": env_str("RATE_LIMIT_API", "600/60"),
+    # every POST to a public portal view: per address
+    "form": env_str("RATE_LIMIT_FORM", "20/600"),
+}
+RATE_LIMITED_VIEWS = {
+    "accounts:login": ("login",),
+    "api-token": ("login",),
+    "matching:search": ("search",),
+    "matching:api_search": ("search",),
+    "portal:search": ("search",),
+}
+# Number of trusted proxies (nginx) in front of the app: the client address is then read from
+# X-Forwarded-For, that many entries from the right. 0: REMOTE_ADDR.
+RATE_LIMIT_PROXIES = env_int("RATE_LIMIT_PROXIES", 0)
+
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only (for trying a
+# change on a live site without breaking it); never the default.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -278,6 +327,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["xiake.core.api.filters.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "xiake.core.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["xiake.core.ratelimit.ApiThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "xiake API",
@@ -285,6 +335,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (no CDN on an intranet; CSP script-src 'self')
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # The intranet's mail relay, used when EMAIL_BACKEND is the SMTP backend (docs/deploy.md).

@@ -27,6 +27,7 @@ from xiake.core.pagination import IdPaginator
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
 from xiake.core.tables import Table
+from xiake.core.uploads import IMPORT_TYPES, ScannedFileField
 
 PAGE_SIZES = (20, 50, 100)
 SHORT_SCHEMES = {"coop_mode", "ip_type"}
@@ -326,7 +327,7 @@ class ObjectHistoryView(ResourceView):
 
 
 class ImportForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+    file = ScannedFileField(label=_("Spreadsheet (.xlsx or .csv)"), allowed=IMPORT_TYPES)
     publish = forms.BooleanField(
         label=_("Publish imported records at once (bureau only)"), required=False
     )
@@ -352,10 +353,7 @@ class ObjectImportView(LoginRequiredMixin, ResourceView):
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, self.template_name, self.context(form=form), status=400)
-        upload = form.cleaned_data["file"]
-        if upload.size > importer.settings.UPLOAD_MAX_BYTES:
-            form.add_error("file", _("The file is too large."))
-            return render(request, self.template_name, self.context(form=form), status=400)
+        upload = form.cleaned_data["file"]  # size, type and content checked by the field
         data = upload.read()
         try:
             header, rows = importer.read_table(upload.name, data)

@@ -21,6 +21,7 @@ from xiake.core.downloads import DOCX, PDF, XLSX, file_response
 from xiake.core.forms import StyledFormMixin
 from xiake.core.review import TransitionError
 from xiake.core.roles import is_bureau
+from xiake.core.uploads import ScannedFileField
 from xiake.institutions import evaluation, monitoring, parkmap, reporting
 from xiake.institutions.models import (
     EarlyWarning,
@@ -69,7 +70,7 @@ class ReportForm(StyledFormMixin, forms.ModelForm):
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label=_("Month sheet (.xlsx)"))
+    file = ScannedFileField(label=_("Month sheet (.xlsx)"), allowed=(".xlsx",))
 
 
 @login_required

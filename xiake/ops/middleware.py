@@ -139,3 +139,26 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds ``Content-Security-Policy`` (settings.CONTENT_SECURITY_POLICY) to every answer.
+
+    It sits right after SecurityMiddleware, before whitenoise, so static files, errors and API
+    answers carry it too. A view that sets its own policy keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        self.header = (
+            "Content-Security-Policy-Report-Only"
+            if getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
+            else "Content-Security-Policy"
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault(self.header, self.policy)
+        return response

@@ -1,7 +1,9 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,4 +25,10 @@ def exception_handler(exc, context):
             {"detail": "A record with the same key already exists."},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, Throttled):
+        # the same words as the page limits (xiake.core.ratelimit); DRF adds Retry-After
+        wait = int(exc.wait or 1)
+        exc.detail = _("Too many requests. Please try again in %(seconds)d seconds.") % {
+            "seconds": wait
+        }
     return drf_exception_handler(exc, context)

@@ -6,6 +6,8 @@
                                   {{ option|json_script:"json-script-id" }}; load echarts.min.js in
                                   {% block extra_js %}. Charts are resized with the window.
    data-fill-username="name"      on a button (login page demo accounts): fill the login form.
+   data-tab-activate              on a .nav-link button inside a <ul> (tabs loading with hx-get): a
+                                  click marks it active and the group's other tabs inactive.
    data-bs-toggle="tooltip"       Bootstrap tooltips.
    htmx errors                    a failed htmx request shows an alert in #messages instead of
                                   failing silently. */
@@ -58,6 +60,17 @@
       password.value = button.getAttribute("data-fill-password");
     }
     (password || username).focus();
+  });
+
+  /* ---- Tabs whose panels htmx loads ---------------------------------------------------- */
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("[data-tab-activate]");
+    if (!tab) return;
+    var group = tab.closest("ul");
+    if (group) {
+      group.querySelectorAll(".nav-link").forEach(function (b) { b.classList.remove("active"); });
+    }
+    tab.classList.add("active");
   });
 
   /* ---- Charts ---------------------------------------------------------------------------- */
