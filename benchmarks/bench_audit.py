@@ -187,7 +187,9 @@ def run_child(args) -> dict:
         for _name, make, kind in targets:
             if kind == "page":
                 page_of(make())
-    for _rep in range(args.repetitions):
+    print(f"filled {total:,} in {fill_seconds:.0f} s", file=sys.stderr, flush=True)
+    for rep in range(args.repetitions):
+        print(f"repetition {rep + 1}/{args.repetitions}", file=sys.stderr, flush=True)
         for name, make, kind in targets:  # interleaved: drift hits every target alike
             params = make()
             started = time.perf_counter()
@@ -240,7 +242,7 @@ def run_child(args) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repetitions", type=int, default=100)
+    parser.add_argument("--repetitions", type=int, default=30)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--database-url", default="", help="PostgreSQL server (a scratch database)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -264,12 +266,12 @@ def main(argv=None):
             [PYTHON, "-m", "benchmarks.bench_audit", "--child", *_forward(args)],
             env=env,
             cwd=REPO,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
             timeout=3 * 3600,
         )
         if child.returncode != 0:
-            sys.exit(child.stderr[-4000:])
+            sys.exit(f"the measuring process failed ({child.returncode}); see its output above")
         result = json.loads(child.stdout.strip().splitlines()[-1])
     finally:
         remove_dir(var_dir)

@@ -31,7 +31,8 @@ def log_lines(settings, name):
     handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["default"]["format"]))
     logger = logging.getLogger(name)
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # (setLevel, not the attribute: it clears the logging cache)
     try:
         yield stream
     finally:
