@@ -13,15 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from xiake.core.masking import mask_email, mask_phone
-from xiake.liaison.models import Event, Registration
+from xiake.liaison.models import Event
 from xiake.liaison.models.events import (
     CancelRefused,
     DuplicateRegistration,
     EventFull,
     cancel_visitor_registration,
     format_reference,
-    normalise_reference,
     register_visitor,
+    visitor_registration,
 )
 from xiake.portal import public, ratelimit
 from xiake.portal.forms import HONEYPOT, CancelForm, VisitorRegistrationForm
@@ -109,14 +109,7 @@ def _register(request, event):
 def confirmation(request, reference):
     """What a visitor sees after registering: the event, the reference and how to cancel. The
     reference is the key: the page shows contact details masked."""
-    ref = normalise_reference(reference)
-    reg = (
-        Registration.objects.select_related("event")
-        .filter(reference=ref, kind=Registration.Kind.VISITOR)
-        .first()
-        if ref
-        else None
-    )
+    reg = visitor_registration(reference)
     if reg is None:
         raise Http404(_("No registration has this reference."))
     return render(

@@ -319,18 +319,24 @@ class CancelRefused(ValidationError):
     """The reference and contact do not match a registration, or the event has started."""
 
 
-def cancel_visitor_registration(reference: str, contact: str) -> "Registration":
-    """Cancel (delete, freeing the place) the visitor registration with ``reference`` whose phone
-    or e-mail is ``contact``; both must match, so a guessed reference alone cancels nothing."""
+def visitor_registration(reference: str):
+    """The visitor registration with ``reference`` (typed in any case, with or without the
+    hyphen), with its event, or None."""
     ref = normalise_reference(reference)
-    contact = (contact or "").strip()
-    reg = (
+    if not ref:
+        return None
+    return (
         Registration.objects.select_related("event")
         .filter(reference=ref, kind=Registration.Kind.VISITOR)
         .first()
-        if ref
-        else None
     )
+
+
+def cancel_visitor_registration(reference: str, contact: str) -> "Registration":
+    """Cancel (delete, freeing the place) the visitor registration with ``reference`` whose phone
+    or e-mail is ``contact``; both must match, so a guessed reference alone cancels nothing."""
+    reg = visitor_registration(reference)
+    contact = (contact or "").strip()
     matches = reg is not None and (
         (reg.phone and reg.phone == normalise_phone(contact))
         or (reg.email and reg.email.lower() == contact.lower())
