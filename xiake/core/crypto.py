@@ -182,9 +182,23 @@ def _label(field) -> str:
     return f"{model._meta.label}.{field.name}" if model is not None else field.name
 
 
-class _NoSqlLookups:
-    """Encrypted columns hold random-looking tokens: any comparison in SQL would silently be wrong,
-    so only ``isnull`` is allowed; the message points to the blind index."""
+class _EncryptedColumn:
+    """A column holding a token of the field's text (empty stays empty). Tokens look random: any
+    comparison in SQL would silently be wrong, so only ``isnull`` is allowed; the message points
+    to the blind index."""
+
+    sensitive = True
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value, _label(self))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        value = self.get_prep_value(value) if not prepared else value
+        if value in (None, ""):
+            return value
+        return encrypt(str(value))
 
     def get_lookup(self, lookup_name):
         if lookup_name == "isnull":
@@ -198,28 +212,15 @@ class _NoSqlLookups:
         raise FieldError(f"{_label(self)} is encrypted and cannot be transformed in SQL.")
 
 
-class EncryptedCharField(_NoSqlLookups, models.CharField):
+class EncryptedCharField(_EncryptedColumn, models.CharField):
     """A short text (phone, ID number) stored encrypted; ``max_length`` limits the plain text.
 
     The column is unlimited text (a token is about 100 characters for an 11-digit number). Empty
     values stay empty, so "not given" remains visible; everything else is a token.
     """
 
-    sensitive = True
-
     def get_internal_type(self):
         return "TextField"
-
-    def from_db_value(self, value, expression, connection):
-        if value in (None, ""):
-            return value
-        return decrypt(value, _label(self))
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        value = self.get_prep_value(value) if not prepared else value
-        if value in (None, ""):
-            return value
-        return encrypt(str(value))
 
     def audit_value(self, value, row):
         """What the change log keeps: a short digest that shows a change, never the value."""
@@ -264,10 +265,8 @@ class BlindIndexField(models.CharField):
         return value
 
 
-class SealedValuesField(_NoSqlLookups, models.TextField):
+class SealedValuesField(_EncryptedColumn, models.TextField):
     """The encrypted values of ``fields`` on rows whose boolean ``flag`` is set (else empty)."""
-
-    sensitive = True
 
     def __init__(self, *args, fields: tuple = (), flag: str = "", **kwargs):
         self.sealed_fields, self.flag = tuple(fields), flag
@@ -288,16 +287,6 @@ class SealedValuesField(_NoSqlLookups, models.TextField):
         super().contribute_to_class(cls, name, **kwargs)
         if not cls._meta.abstract:
             models.signals.post_init.connect(self._unseal_instance, sender=cls)
-
-    def from_db_value(self, value, expression, connection):
-        if value in (None, ""):
-            return value
-        return decrypt(value, _label(self))
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if value in (None, ""):
-            return value
-        return encrypt(str(value))
 
     def seal(self, instance) -> str:
         if not getattr(instance, self.flag):
