@@ -79,8 +79,10 @@ def _keyring(keys: tuple[str, ...], index_key: str) -> Keys:
     return Keys(MultiFernet(fernets), fernets[0], index_key.encode())
 
 
+@functools.lru_cache(maxsize=4)
 def _dev_keys(path: Path) -> dict:
-    """The generated development/demo keys, created once (atomically: workers may race)."""
+    """The generated development/demo keys, created once (atomically: workers may race), read
+    once per process (reading the file for every value made each one cost a millisecond)."""
     for _attempt in range(50):
         if path.exists():
             data = json.loads(path.read_text() or "{}")
@@ -109,10 +111,16 @@ def configured_from_environment() -> bool:
 
 
 def keyring() -> Keys:
+    """The keys in force (read from settings on every call, so tests can override them; the
+    work is cached by their values: this runs once per encrypted value)."""
     keys = tuple(getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or ())
-    index_key = getattr(settings, "FIELD_INDEX_KEY", "") or ""
+    return _resolve(keys, getattr(settings, "FIELD_INDEX_KEY", "") or "", settings.FIELD_KEY_FILE)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve(keys: tuple[str, ...], index_key: str, key_file) -> Keys:
     if not keys:
-        data = _dev_keys(Path(settings.FIELD_KEY_FILE))
+        data = _dev_keys(Path(key_file))
         keys, index_key = tuple(data["encryption_keys"]), index_key or data["index_key"]
     return _keyring(keys, index_key)
 
