@@ -268,3 +268,50 @@ def test_workload_and_funnel_count_confidential_values_only_for_the_bureau(orgs,
     # the manager counts the contract but does not learn its value
     (mine,) = workload(users["manager"])
     assert mine.signed_contracts == 2 and mine.signed_value == Decimal("1000.00")
+
+
+def test_the_payment_schedule_is_sealed_with_its_contract(orgs, users):
+    from xiake.contracts.models import Payment
+
+    contract = make_contract(
+        orgs["university"],
+        orgs["enterprise"],
+        total_amount=Decimal("3000.00"),
+        non_technical_amount=Decimal("0"),
+    )
+    client = client_for(users["university"])
+    for amount in ("1000.00", "2000.00"):
+        client.post(
+            reverse("contracts:payment_add", args=[contract.pk]),
+            {"due_on": "2026-12-01", "amount": amount},
+        )
+    payments = list(Payment.objects.filter(contract=contract))
+    assert len(payments) == 2
+
+    def raw_amounts():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT amount, sealed_amounts FROM contracts_payment WHERE contract_id = %s "
+                "ORDER BY id",
+                [contract.pk],
+            )
+            return [(Decimal(str(a)), s) for a, s in cursor.fetchall()]
+
+    assert [a for a, _s in raw_amounts()] == [Decimal("1000"), Decimal("2000")]
+    contract.confidential = True
+    contract.save()
+    assert all(a == 0 and s.startswith(crypto.TOKEN_PREFIX) for a, s in raw_amounts())
+    assert [p.amount for p in Payment.objects.filter(contract=contract).order_by("id")] == [
+        Decimal("1000.00"),
+        Decimal("2000.00"),
+    ]
+    # the pre-check still adds the instalments up against the total
+    problems = workflow.precheck(TechContract.objects.get(pk=contract.pk))
+    assert "payments" not in {p.field for p in problems}
+    # a party's manager sees the schedule without amounts
+    manager = make_user("party_manager", "manager", orgs["university"])
+    page = client_for(manager).get(contract.get_absolute_url()).content.decode()
+    assert "1000.00" not in page and "2000.00" not in page and "3000.00" not in page
+    contract.confidential = False
+    contract.save()
+    assert [a for a, s in raw_amounts() if s == ""] == [Decimal("1000"), Decimal("2000")]

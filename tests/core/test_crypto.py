@@ -160,6 +160,8 @@ def test_blind_index_finds_a_registration_by_its_normalised_phone(orgs, users, d
             found = Registration.objects.filter(event=event, phone_index=crypto.blind_index(typed))
             assert list(found) == [reg]
         assert not Registration.objects.filter(phone_index=crypto.blind_index("13900000000"))
+        assert list(Registration.with_phone(event, "138-1234-5678")) == [reg]
+        assert not Registration.with_phone(event, "").exists()
     # a new index key: `rotate_field_keys` recomputes the indexes, the same rows are found
     with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_A], FIELD_INDEX_KEY=INDEX + "-new"):
         assert not Registration.objects.filter(phone_index=crypto.blind_index(PHONE))

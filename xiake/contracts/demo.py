@@ -170,6 +170,7 @@ def generate(context) -> dict:
         payments.append(
             Payment(
                 contract=c,
+                confidential=c.confidential,  # bulk_create calls no save(), which copies it
                 due_on=c.signed_on + dt.timedelta(days=30),
                 amount=first,
                 received_on=c.signed_on + dt.timedelta(days=28) if c.status != S.DRAFT else None,
@@ -179,6 +180,7 @@ def generate(context) -> dict:
         payments.append(
             Payment(
                 contract=c,
+                confidential=c.confidential,
                 due_on=c.valid_to,
                 amount=c.total_amount - first,
             )

@@ -25,6 +25,7 @@ from xiake.core.querysets import RestrictedQuerySet
 
 ZERO = Decimal("0.00")
 AMOUNT_FIELDS = ("total_amount", "non_technical_amount", "tech_amount")
+PAYMENT_AMOUNT_FIELDS = ("amount", "received_amount")
 MONEY = {"max_digits": 16, "decimal_places": 2}
 region_code = RegexValidator(r"^\d{6}$", _("A GB/T 2260 region code has six digits."))
 country_code = RegexValidator(r"^\d{3}$", _("A country code has three digits."))
@@ -347,6 +348,9 @@ class TechContract(AuditedModel):
             super().save(*args, **kwargs)
             # read back what was stored (``update_fields`` may have left other changes unsaved)
             rollup.apply(old, rollup.fetch(self.pk))
+            for payment in self.payments.exclude(confidential=self.confidential):
+                payment.contract = self
+                payment.reseal()
 
     @property
     def is_registered(self) -> bool:
@@ -385,12 +389,26 @@ class Payment(AuditedModel):
         related_name="payments",
     )
     due_on = models.DateField(_("due on"))
-    amount = models.DecimalField(
-        _("amount due (yuan)"), validators=[MinValueValidator(ZERO)], **MONEY
+    # The instalments add up to the contract's total, so a confidential contract's are sealed too;
+    # ``confidential`` is the contract's flag, copied on every save (and when the contract's
+    # flag changes, by ``TechContract.save``).
+    confidential = models.BooleanField(_("confidential"), default=False, editable=False)
+    amount = SealableDecimalField(
+        _("amount due (yuan)"),
+        validators=[MinValueValidator(ZERO)],
+        sealed_by="confidential",
+        **MONEY,
     )
     received_on = models.DateField(_("received on"), null=True, blank=True)
-    received_amount = models.DecimalField(
-        _("amount received (yuan)"), default=ZERO, validators=[MinValueValidator(ZERO)], **MONEY
+    received_amount = SealableDecimalField(
+        _("amount received (yuan)"),
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        sealed_by="confidential",
+        **MONEY,
+    )
+    sealed_amounts = SealedValuesField(
+        _("sealed amounts"), fields=PAYMENT_AMOUNT_FIELDS, flag="confidential"
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -404,9 +422,25 @@ class Payment(AuditedModel):
         return self.contract.get_absolute_url() + "#payments"
 
     def __str__(self):
-        if self.contract.confidential:  # the instalments add up to the contract's sealed value
+        if self.confidential:  # no amount where the contract's own is confidential
             return f"{self.contract} {self.due_on}"
         return f"{self.contract} {self.due_on} {self.amount}"
+
+    def get_absolute_url(self):
+        # instalments live on the contract's page (the related list links here; there is no
+        # payment page, so the default ``payment_detail`` URL made contract pages fail)
+        return self.contract.get_absolute_url()
+
+    def save(self, *args, **kwargs):
+        self.confidential = self.contract.confidential
+        super().save(*args, **kwargs)
+
+    def reseal(self) -> None:
+        """Follow the contract's flag (sealed or plain) without a change of the payment itself."""
+        from xiake.core.crypto import update_values
+
+        self.confidential = self.contract.confidential
+        Payment.objects.filter(pk=self.pk).update(**update_values(self, ["confidential"]))
 
     def clean(self):
         super().clean()

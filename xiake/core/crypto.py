@@ -79,8 +79,10 @@ def _keyring(keys: tuple[str, ...], index_key: str) -> Keys:
     return Keys(MultiFernet(fernets), fernets[0], index_key.encode())
 
 
+@functools.lru_cache(maxsize=4)
 def _dev_keys(path: Path) -> dict:
-    """The generated development/demo keys, created once (atomically: workers may race)."""
+    """The generated development/demo keys, created once (atomically: workers may race), read
+    once per process (reading the file for every value made each one cost a millisecond)."""
     for _attempt in range(50):
         if path.exists():
             data = json.loads(path.read_text() or "{}")
@@ -109,10 +111,16 @@ def configured_from_environment() -> bool:
 
 
 def keyring() -> Keys:
+    """The keys in force (read from settings on every call, so tests can override them; the
+    work is cached by their values: this runs once per encrypted value)."""
     keys = tuple(getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or ())
-    index_key = getattr(settings, "FIELD_INDEX_KEY", "") or ""
+    return _resolve(keys, getattr(settings, "FIELD_INDEX_KEY", "") or "", settings.FIELD_KEY_FILE)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve(keys: tuple[str, ...], index_key: str, key_file) -> Keys:
     if not keys:
-        data = _dev_keys(Path(settings.FIELD_KEY_FILE))
+        data = _dev_keys(Path(key_file))
         keys, index_key = tuple(data["encryption_keys"]), index_key or data["index_key"]
     return _keyring(keys, index_key)
 
@@ -182,9 +190,23 @@ def _label(field) -> str:
     return f"{model._meta.label}.{field.name}" if model is not None else field.name
 
 
-class _NoSqlLookups:
-    """Encrypted columns hold random-looking tokens: any comparison in SQL would silently be wrong,
-    so only ``isnull`` is allowed; the message points to the blind index."""
+class _EncryptedColumn:
+    """A column holding a token of the field's text (empty stays empty). Tokens look random: any
+    comparison in SQL would silently be wrong, so only ``isnull`` is allowed; the message points
+    to the blind index."""
+
+    sensitive = True
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value, _label(self))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        value = self.get_prep_value(value) if not prepared else value
+        if value in (None, ""):
+            return value
+        return encrypt(str(value))
 
     def get_lookup(self, lookup_name):
         if lookup_name == "isnull":
@@ -198,28 +220,15 @@ class _NoSqlLookups:
         raise FieldError(f"{_label(self)} is encrypted and cannot be transformed in SQL.")
 
 
-class EncryptedCharField(_NoSqlLookups, models.CharField):
+class EncryptedCharField(_EncryptedColumn, models.CharField):
     """A short text (phone, ID number) stored encrypted; ``max_length`` limits the plain text.
 
     The column is unlimited text (a token is about 100 characters for an 11-digit number). Empty
     values stay empty, so "not given" remains visible; everything else is a token.
     """
 
-    sensitive = True
-
     def get_internal_type(self):
         return "TextField"
-
-    def from_db_value(self, value, expression, connection):
-        if value in (None, ""):
-            return value
-        return decrypt(value, _label(self))
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        value = self.get_prep_value(value) if not prepared else value
-        if value in (None, ""):
-            return value
-        return encrypt(str(value))
 
     def audit_value(self, value, row):
         """What the change log keeps: a short digest that shows a change, never the value."""
@@ -264,10 +273,8 @@ class BlindIndexField(models.CharField):
         return value
 
 
-class SealedValuesField(_NoSqlLookups, models.TextField):
+class SealedValuesField(_EncryptedColumn, models.TextField):
     """The encrypted values of ``fields`` on rows whose boolean ``flag`` is set (else empty)."""
-
-    sensitive = True
 
     def __init__(self, *args, fields: tuple = (), flag: str = "", **kwargs):
         self.sealed_fields, self.flag = tuple(fields), flag
@@ -288,16 +295,6 @@ class SealedValuesField(_NoSqlLookups, models.TextField):
         super().contribute_to_class(cls, name, **kwargs)
         if not cls._meta.abstract:
             models.signals.post_init.connect(self._unseal_instance, sender=cls)
-
-    def from_db_value(self, value, expression, connection):
-        if value in (None, ""):
-            return value
-        return decrypt(value, _label(self))
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if value in (None, ""):
-            return value
-        return encrypt(str(value))
 
     def seal(self, instance) -> str:
         if not getattr(instance, self.flag):

@@ -196,6 +196,15 @@ class Registration(AuditedModel):
         ]
         indexes = [models.Index(fields=["checked_in_at"], name="liaison_reg_checkin_idx")]
 
+    @classmethod
+    def with_phone(cls, event, phone: str):
+        """Registrations of ``event`` with the same phone however typed (spaces, +86, full-width),
+        found through the blind index: nothing is decrypted."""
+        index = blind_index(phone)
+        if not index:
+            return cls.objects.none()
+        return cls.objects.filter(event=event, phone_index=index)
+
     def __str__(self):
         return f"{self.event} · {self.attendee_name}"
 
