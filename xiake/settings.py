@@ -143,6 +143,7 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    CACHES["ratelimit"] = CACHES["default"]
 else:
     # A file cache is shared by the gunicorn workers of the embedded run, so an invalidation
     # (a library's generation, a taxonomy change) reaches every worker at once.
@@ -151,7 +152,14 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        # Rate-limit counters in their own directory: the page cache's culling must not drop
+        # them, and a counter's write lists only this small directory (xiake/core/ratelimit.py).
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "ratelimit"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
 # Seconds an anonymous visitor's list answer may be reused (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)

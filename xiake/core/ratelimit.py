@@ -1,9 +1,9 @@
 """Rate limits: one mechanism for login, search, the API and public forms (issue #8).
 
 A limit is ``N/seconds`` per *scope* (``settings.RATE_LIMIT_RULES``) and per *key* (an IP address,
-a user id, a username). Counters are fixed windows in the default cache, which every app process
-shares: Redis in the scale-out deployment (``incr`` is atomic there), the file cache in the
-embedded run (one machine; ``incr`` may lose a count under a race, never block wrongly).
+a user id, a username). Counters are fixed windows in the ``ratelimit`` cache, which every app
+process shares: Redis in the scale-out deployment (``incr`` is atomic there), a file cache of its
+own in the embedded run (one machine; ``incr`` may lose a count under a race, never block wrongly).
 
 Where limits apply:
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -68,6 +68,12 @@ def _reset(setting, **kwargs):
         rules.cache_clear()
 
 
+def counters():
+    """The cache alias ``ratelimit`` when configured (settings.py: Redis, or a file cache of its
+    own in the embedded run), else the default cache (tests)."""
+    return caches["ratelimit" if "ratelimit" in settings.CACHES else "default"]
+
+
 def enabled() -> bool:
     return settings.RATE_LIMITS_ENABLED
 
@@ -96,15 +102,17 @@ def hit(scope: str, key: str) -> int | None:
     now = time.time()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # keys hold usernames: never in clear
     counter, opened = f"rl:{scope}:{digest}", f"rl:{scope}:{digest}:t"
-    # add() is a no-op while the window is open; incr() is atomic on Redis and locmem
-    if cache.add(counter, 0, timeout=rule.window):
-        cache.set(opened, now, timeout=rule.window)
+    cache = counters()
+    # one incr() per request while the window is open (atomic on Redis and locmem); the first
+    # request of a window opens it with add(), which only one of two racing requests wins
     try:
         count = cache.incr(counter)
-    except ValueError:  # the window closed between add() and incr()
-        cache.set(counter, 1, timeout=rule.window)
-        cache.set(opened, now, timeout=rule.window)
-        count = 1
+    except ValueError:  # no open window
+        if cache.add(counter, 1, timeout=rule.window):
+            cache.set(opened, now, timeout=rule.window)
+            count = 1
+        else:
+            count = cache.incr(counter)
     if count > rule.limit:
         started = cache.get(opened) or now
         return max(1, math.ceil(started + rule.window - now))
