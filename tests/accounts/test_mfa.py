@@ -185,10 +185,13 @@ def test_wrong_codes_at_the_token_endpoint_lock_the_account(mfa, users):
 
 def test_only_the_security_admin_resets_a_second_factor(mfa, users, admins):
     bureau = users["bureau"]
-    enrolled(bureau)
+    device = enrolled(bureau)
     from xiake.accounts.mfa import issue_backup_codes
 
     issue_backup_codes(bureau)
+    open_session = password_login(bureau.username)
+    assert open_session.post(VERIFY, {"code": current_code(device)}).status_code == 302
+    assert open_session.get(reverse("portal:my")).status_code == 200
     page, reset = reverse("ops:second_factors"), reverse("ops:second_factor_reset")
     settings_off = {"MFA_ENABLED": False}
     with pytest.MonkeyPatch.context() as patch:
@@ -217,7 +220,8 @@ def test_only_the_security_admin_resets_a_second_factor(mfa, users, admins):
         content_type__model="user", object_id=str(bureau.pk)
     ).latest("pk")
     assert record.actor == admins["security_admin"] and bureau.username in record.comment
-    # the next login leads to enrolment
+    # a session verified before the reset is sent to enrolment at once, and so is the next login
+    assert open_session.get(reverse("portal:my"))["Location"].startswith(SETUP)
     client = password_login(bureau.username)
     assert client.get(reverse("portal:my"))["Location"].startswith(SETUP)
 
@@ -244,3 +248,22 @@ def test_otp_code_prints_only_codes_of_demo_devices(db, capsys):
         call_command("otp_code", "t_other")
     with pytest.raises(CommandError):
         call_command("otp_code", "nobody")
+
+
+def test_a_verified_user_replaces_the_authenticator(mfa, users):
+    bureau = users["bureau"]
+    old = enrolled(bureau)
+    client = password_login(bureau.username)
+    assert client.post(VERIFY, {"code": current_code(old)}).status_code == 302
+    profile = client.get(reverse("accounts:profile"))
+    assert b'id="replace-authenticator"' in profile.content
+    page = client.get(SETUP)
+    assert page.status_code == 200 and page.context["replacing"]
+    new = TOTPDevice.objects.get(user=bureau, confirmed=False)
+    assert client.post(SETUP, {"code": current_code(new)}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=bureau)) == [new]
+    assert TOTPDevice.objects.get(pk=new.pk).confirmed
+    # members of organisations have no second factor to replace
+    member = client_for(users["university"])
+    assert b'id="replace-authenticator"' not in member.get(reverse("accounts:profile")).content
+    assert member.get(SETUP).status_code == 302
