@@ -267,3 +267,14 @@ def test_a_verified_user_replaces_the_authenticator(mfa, users):
     member = client_for(users["university"])
     assert b'id="replace-authenticator"' not in member.get(reverse("accounts:profile")).content
     assert member.get(SETUP).status_code == 302
+
+
+def test_an_account_locked_after_the_password_gets_no_second_step(mfa, users):
+    bureau = users["bureau"]
+    device = enrolled(bureau)
+    client = password_login(bureau.username)
+    for _ in range(settings.AXES_FAILURE_LIMIT):  # someone else fails with the password
+        Client().post(LOGIN, {"username": bureau.username, "password": "wrong"})
+    locked = client.post(VERIFY, {"code": current_code(device)})
+    assert locked.status_code == 403 and b'id="account-locked"' in locked.content
+    assert "/accounts/login/" in client.get(reverse("portal:my"))["Location"]
