@@ -278,3 +278,26 @@ def test_an_account_locked_after_the_password_gets_no_second_step(mfa, users):
     locked = client.post(VERIFY, {"code": current_code(device)})
     assert locked.status_code == 403 and b'id="account-locked"' in locked.content
     assert "/accounts/login/" in client.get(reverse("portal:my"))["Location"]
+
+
+def test_demo_if_empty_adds_the_missing_administrators_and_prints_how_to_get_codes(db, orgs):
+    import io
+
+    from tests.factories import make_achievement
+    from xiake.accounts.models import User
+    from xiake.demo.accounts import create_accounts
+
+    create_accounts({"bureau": orgs["bureau"]})
+    User.objects.filter(username__in=["sysadmin", "secadmin", "auditor"]).delete()
+    TOTPDevice.objects.filter(user__username="admin").delete()
+    make_achievement(orgs["university"])
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    printed = out.getvalue()
+    assert "sysadmin, secadmin, auditor" in printed
+    assert User.objects.get(username="secadmin").role == "security_admin"
+    for name in ("admin", "bureau", "sysadmin", "secadmin", "auditor"):
+        assert TOTPDevice.objects.filter(user__username=name, name=DEMO_DEVICE_NAME).exists()
+        assert f"xiake otp_code {name}" in printed
+    assert "xiake otp_code university" not in printed
+    assert User.objects.get(username="bureau").organization == orgs["bureau"]
