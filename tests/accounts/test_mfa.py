@@ -185,10 +185,13 @@ def test_wrong_codes_at_the_token_endpoint_lock_the_account(mfa, users):
 
 def test_only_the_security_admin_resets_a_second_factor(mfa, users, admins):
     bureau = users["bureau"]
-    enrolled(bureau)
+    device = enrolled(bureau)
     from xiake.accounts.mfa import issue_backup_codes
 
     issue_backup_codes(bureau)
+    open_session = password_login(bureau.username)
+    assert open_session.post(VERIFY, {"code": current_code(device)}).status_code == 302
+    assert open_session.get(reverse("portal:my")).status_code == 200
     page, reset = reverse("ops:second_factors"), reverse("ops:second_factor_reset")
     settings_off = {"MFA_ENABLED": False}
     with pytest.MonkeyPatch.context() as patch:
@@ -217,7 +220,8 @@ def test_only_the_security_admin_resets_a_second_factor(mfa, users, admins):
         content_type__model="user", object_id=str(bureau.pk)
     ).latest("pk")
     assert record.actor == admins["security_admin"] and bureau.username in record.comment
-    # the next login leads to enrolment
+    # a session verified before the reset is sent to enrolment at once, and so is the next login
+    assert open_session.get(reverse("portal:my"))["Location"].startswith(SETUP)
     client = password_login(bureau.username)
     assert client.get(reverse("portal:my"))["Location"].startswith(SETUP)
 
@@ -244,3 +248,56 @@ def test_otp_code_prints_only_codes_of_demo_devices(db, capsys):
         call_command("otp_code", "t_other")
     with pytest.raises(CommandError):
         call_command("otp_code", "nobody")
+
+
+def test_a_verified_user_replaces_the_authenticator(mfa, users):
+    bureau = users["bureau"]
+    old = enrolled(bureau)
+    client = password_login(bureau.username)
+    assert client.post(VERIFY, {"code": current_code(old)}).status_code == 302
+    profile = client.get(reverse("accounts:profile"))
+    assert b'id="replace-authenticator"' in profile.content
+    page = client.get(SETUP)
+    assert page.status_code == 200 and page.context["replacing"]
+    new = TOTPDevice.objects.get(user=bureau, confirmed=False)
+    assert client.post(SETUP, {"code": current_code(new)}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=bureau)) == [new]
+    assert TOTPDevice.objects.get(pk=new.pk).confirmed
+    # members of organisations have no second factor to replace
+    member = client_for(users["university"])
+    assert b'id="replace-authenticator"' not in member.get(reverse("accounts:profile")).content
+    assert member.get(SETUP).status_code == 302
+
+
+def test_an_account_locked_after_the_password_gets_no_second_step(mfa, users):
+    bureau = users["bureau"]
+    device = enrolled(bureau)
+    client = password_login(bureau.username)
+    for _ in range(settings.AXES_FAILURE_LIMIT):  # someone else fails with the password
+        Client().post(LOGIN, {"username": bureau.username, "password": "wrong"})
+    locked = client.post(VERIFY, {"code": current_code(device)})
+    assert locked.status_code == 403 and b'id="account-locked"' in locked.content
+    assert "/accounts/login/" in client.get(reverse("portal:my"))["Location"]
+
+
+def test_demo_if_empty_adds_the_missing_administrators_and_prints_how_to_get_codes(db, orgs):
+    import io
+
+    from tests.factories import make_achievement
+    from xiake.accounts.models import User
+    from xiake.demo.accounts import create_accounts
+
+    create_accounts({"bureau": orgs["bureau"]})
+    User.objects.filter(username__in=["sysadmin", "secadmin", "auditor"]).delete()
+    TOTPDevice.objects.filter(user__username="admin").delete()
+    make_achievement(orgs["university"])
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    printed = out.getvalue()
+    assert "sysadmin, secadmin, auditor" in printed
+    assert User.objects.get(username="secadmin").role == "security_admin"
+    for name in ("admin", "bureau", "sysadmin", "secadmin", "auditor"):
+        assert TOTPDevice.objects.filter(user__username=name, name=DEMO_DEVICE_NAME).exists()
+        assert f"xiake otp_code {name}" in printed
+    assert "xiake otp_code university" not in printed
+    assert User.objects.get(username="bureau").organization == orgs["bureau"]

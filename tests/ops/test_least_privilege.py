@@ -98,6 +98,17 @@ def test_each_administrators_page_answers_its_role_only(everyone, owner, method,
             assert status == 403, (persona, name, status)
 
 
+@pytest.mark.parametrize("persona", ["system_admin", "security_admin"])
+def test_an_administrators_menu_holds_its_own_pages_only(everyone, persona):
+    client = client_for(everyone[persona])
+    menu = client.get("/").context["nav_menu"]
+    links = [item["url"] for group in menu for item in group["items"]]
+    assert links
+    for url in links:
+        assert client.get(url).status_code == 200, (persona, url)
+        assert not url.startswith(("/catalog/", "/contracts/", "/cases/", "/institutions/")), url
+
+
 def test_no_administrator_does_anothers_job_on_the_audit_log(everyone):
     """Who reads the audit log is the audit page's own gate (is_audit_admin); the system and
     security administrators never do, whoever else may."""

@@ -149,7 +149,7 @@ def record_failed_code(request, user) -> bool:
     credentials = {"username": user.get_username()}
     AxesProxyHandler.update_request(request)
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-    return AxesProxyHandler.is_locked(request, credentials)
+    return settings.AXES_ENABLED and AxesProxyHandler.is_locked(request, credentials)
 
 
 def provision_demo_device(user) -> TOTPDevice:

@@ -1,5 +1,6 @@
 """The second step of a privileged login: enter the code, or enrol an authenticator first."""
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from axes.utils import reset as axes_reset
 from django import forms
@@ -60,16 +61,20 @@ class VerifyView(SecondStepView):
     def post(self, request):
         if mfa.is_verified(request.user):
             return redirect(_next_url(request))
+        user = request.user
+        credentials = {"username": user.get_username()}
+        if settings.AXES_ENABLED and AxesProxyHandler.is_locked(request, credentials):
+            # locked since the password was given (by failures elsewhere): no code helps now
+            logout(request)
+            return get_lockout_response(request, credentials=credentials)
         form = CodeForm(request.POST)
         if form.is_valid():
-            user = request.user
             device = mfa.check_code(user, form.cleaned_data["code"])
             if device is not None:
                 otp_login(request, device)
                 axes_reset(username=user.get_username())
                 return redirect(_next_url(request))
             if mfa.record_failed_code(request, user):
-                credentials = {"username": user.get_username()}
                 logout(request)
                 return get_lockout_response(request, credentials=credentials)
             form.add_error("code", _("The code is wrong or has expired; enter the code shown now."))

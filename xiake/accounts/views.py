@@ -48,7 +48,12 @@ class ProfileView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        from xiake.accounts.mfa import mfa_required
+
         context.update(
-            user=user, organization=user.organization, staff=getattr(user, "transfer_staff", None)
+            user=user,
+            organization=user.organization,
+            staff=getattr(user, "transfer_staff", None),
+            second_factor=mfa_required(user),
         )
         return context
