@@ -13,6 +13,13 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The API fuzzer builds its tests from the OpenAPI schema when imported: only under --slow."""
+    if collection_path.name == "test_api_schema.py" and not config.getoption("--slow"):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     """The fault and fuzz tests (marked ``slow``) run in `make test-slow`, the rest in `make test`."""
     slow = config.getoption("--slow")
