@@ -2,7 +2,7 @@
 parsers answer with a value or with the user's error message (CellError, ImportRejected), never
 with an exception, and values that are valid survive their usual spellings.
 
-Deterministic (derandomized, no example database) and bounded; slow: run with ``make test-slow``.
+Settings: tests/fuzz/properties.py. Slow: run with ``make test-slow``.
 """
 
 import csv
@@ -11,22 +11,16 @@ import io
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fuzz.properties import PROPERTY
 from xiake.core import importer
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
 from xiake.core.resources import registry
 
 pytestmark = [pytest.mark.slow]
 
-PROPERTY = settings(
-    max_examples=300,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 # cells as spreadsheets deliver them: text (any script, spaces, control characters), numbers,
 # dates, nothing
 cells = st.one_of(

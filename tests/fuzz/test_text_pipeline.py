@@ -2,26 +2,20 @@
 idempotent and bounded; tokens and character grams never fail, are non-empty and hold no
 whitespace (the index stores them space-joined, so a space inside a token would split it).
 
-Deterministic (derandomized, no example database) and bounded; slow: run with ``make test-slow``.
+Settings: tests/fuzz/properties.py. Slow: run with ``make test-slow``.
 """
 
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fuzz.properties import PROPERTY
 from xiake.matching.text import MAX_CHARS, analyzer, char_grams, normalize
 
 pytestmark = [pytest.mark.slow]
 
-PROPERTY = settings(
-    max_examples=300,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
 # any text, with CJK (simplified and traditional), full-width forms and control characters
 texts = st.one_of(
     st.text(),
