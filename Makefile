@@ -14,7 +14,7 @@ TEST_APT := $(RUN_APT) chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
-        lint test-sqlite test-postgres test-slow bench clean
+        lint test-sqlite test-postgres test-slow test-fuzz-api bench clean
 
 # gunicorn serves the pages; scripts/serve.py starts `xiake db_worker` beside it for the
 # background tasks (compilations, pushes, e-mails) and stops both together.
@@ -79,6 +79,10 @@ test-postgres:
 test-slow: install-test assets messages
 	$(VENV)/bin/pytest -p no:cacheprovider --slow $(PYTEST_ARGS)
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider --slow tests/ops/test_faults.py $(PYTEST_ARGS)
+
+# schemathesis on every API operation: not yet in test-slow (too slow to fit CI's budget so far)
+test-fuzz-api: install-test assets messages
+	$(VENV)/bin/pytest -p no:cacheprovider --slow --api-fuzz tests/fuzz/test_api_schema.py $(PYTEST_ARGS)
 
 bench:
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -3,7 +3,7 @@ method, anonymously and as two signed-in roles (token authentication), with gene
 queries and bodies. No answer may be a 5xx; documented answers must match their schema.
 
 Deterministic: hypothesis is derandomized (the same examples every run) and bounded
-(``EXAMPLES`` per operation and identity). Slow: run with ``make test-slow``.
+(``EXAMPLES`` per operation and identity). Opt-in, not in CI yet: ``make test-fuzz-api``.
 """
 
 import pytest
