@@ -10,11 +10,11 @@ PORT ?= 8000
 WORKERS ?= 3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xiake
 RUN_APT := fonts-noto-cjk gettext
-TEST_APT := $(RUN_APT) chromium
+TEST_APT := $(RUN_APT) chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
-        lint test-sqlite test-postgres bench wheelhouse clean
+        lint test-sqlite test-postgres test-slow test-fuzz-api bench wheelhouse clean
 
 # gunicorn serves the pages; scripts/serve.py starts `xiake db_worker` beside it for the
 # background tasks (compilations, pushes, e-mails) and stops both together.
@@ -75,6 +75,17 @@ test-sqlite:
 
 test-postgres:
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Fault and fuzz tests (docs/operations.md "Fault and fuzz tests"): processes killed half-way,
+# a private PostgreSQL restarted under load, a full disk, schemathesis and hypothesis. All of them
+# on SQLite; the process-kill tests once more on PostgreSQL. `.ci/run` runs this after `make test`.
+test-slow: install-test assets messages
+	$(VENV)/bin/pytest -p no:cacheprovider --slow $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider --slow tests/ops/test_faults.py $(PYTEST_ARGS)
+
+# schemathesis on every API operation: not yet in test-slow (too slow to fit CI's budget so far)
+test-fuzz-api: install-test assets messages
+	$(VENV)/bin/pytest -p no:cacheprovider --slow --api-fuzz tests/fuzz/test_api_schema.py $(PYTEST_ARGS)
 
 bench:
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -47,6 +47,16 @@ def base_env(var_dir: Path) -> dict:
     return env
 
 
+def migrate(env: dict) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "xiake", "migrate", "--noinput", "-v0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+
+
 def postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     return url if url.split(":")[0] in ("postgres", "postgresql") else None
@@ -82,13 +92,7 @@ class Template:
             env["DATABASE_URL"] = with_database(self.pg, self.name)
         else:
             env.pop("DATABASE_URL", None)
-        subprocess.run(
-            [sys.executable, "-m", "xiake", "migrate", "--noinput", "-v0"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            timeout=300,
-        )
+        migrate(env)
         self.sites = 0
 
     def site(self, var_dir: Path) -> Site:

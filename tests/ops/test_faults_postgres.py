@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.ops.faultkit import ROOT, base_env
+from tests.ops.faultkit import ROOT, base_env, migrate
 
 pytestmark = pytest.mark.slow
 
@@ -198,13 +198,7 @@ def test_postgres_restart_under_load_fails_cleanly_and_recovers_without_an_app_r
     cluster, tmp_path
 ):
     env = {**base_env(tmp_path / "var"), "DATABASE_URL": cluster.url}
-    subprocess.run(
-        [sys.executable, "-m", "xiake", "migrate", "--noinput", "-v0"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=300,
-    )
+    migrate(env)
     subprocess.run(
         [
             sys.executable,

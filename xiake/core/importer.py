@@ -108,7 +108,11 @@ def read_table(name: str, data: bytes):
                 continue
         else:
             raise ImportRejected(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            # newline="": csv handles \r, \n and \r\n itself, also inside quoted cells
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:  # e.g. a stray carriage return or NUL in an unquoted cell
+            raise ImportRejected(_("The CSV file cannot be read: %(err)s") % {"err": exc}) from None
     else:
         from openpyxl import load_workbook
 

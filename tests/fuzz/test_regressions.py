@@ -1,0 +1,26 @@
+"""Inputs the fuzzers found that failed, kept as plain tests in the normal suite."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.base import client_for
+from xiake.core import importer
+
+
+@pytest.mark.parametrize("data", [b"\r\x00", b"a\rb\r", "成果名称\r\n钙钛矿\r\n".encode()])
+def test_csv_with_bare_carriage_returns_or_nul_is_read(data):
+    """csv.Error "new-line character seen in unquoted field" escaped read_table (a 500)."""
+    header, rows = importer.read_table("成果.csv", data)
+    assert isinstance(header, list) and all(isinstance(r, list) for r in rows)
+
+
+def test_an_unreadable_csv_is_refused_with_a_reason_on_the_import_page(users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    huge_cell = b'"' + b"x" * 200_000 + b'"\n'  # over csv's field size limit
+    response = client_for(users["bureau"]).post(
+        reverse("catalog:achievement_import"),
+        {"file": SimpleUploadedFile("成果.csv", "成果名称\n".encode() + huge_cell)},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"][0].startswith("无法读取该 CSV 文件")
