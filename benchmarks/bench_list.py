@@ -60,15 +60,15 @@ TARGETS = [
 BASELINE = TARGETS[0][0]
 
 
-def free_port(preferred: int = 8765) -> int:
-    for port in (preferred, *range(preferred + 1, preferred + 50)):
+def free_port(preferred: int = 8765, span: int = 50) -> int:
+    for port in range(preferred, preferred + span):
         with socket.socket() as s:
             try:
                 s.bind((HOST, port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port near 8765")
+    raise RuntimeError(f"no free port in {preferred}–{preferred + span - 1}")
 
 
 def prepare(var_dir: Path) -> dict:

@@ -44,6 +44,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from benchmarks.bench_list import free_port
 from benchmarks.common import (
     PYTHON,
     REPO,
@@ -138,6 +139,11 @@ print("FIXTURE " + json.dumps(out))
 """
 
 
+def pg_name(db: str, pg_url: str) -> str | None:
+    """The PostgreSQL database name whose backends count as server CPU (None on SQLite)."""
+    return pg_url.rsplit("/", 1)[1].split("?")[0] if db == "postgresql" else None
+
+
 def server_env(db: str, var_dir: Path, pg_url: str, redis_url: str) -> dict:
     env = xiake_env(var_dir, LOGIN_LOCKOUT="0", RATE_LIMITS="0")
     if db == "postgresql":
@@ -162,19 +168,6 @@ def prepare(db: str, env: dict, var_dir: Path, accounts: int) -> dict:
     out["accounts_made"] = fixture.pop("made")
     print(f"[{db}] prepared {out}", flush=True)
     return {"prepare": out, "fixture": fixture}
-
-
-def free_port() -> int:
-    import socket
-
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind((HOST, port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8180–8189")
 
 
 def start_server(env: dict, var_dir: Path, port: int) -> subprocess.Popen:
@@ -230,27 +223,43 @@ def drain(base: str, limit: float = 120) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds used so far by ``root`` and all its descendants (gunicorn, workers, db_worker)."""
+def tree_cpu(root: int, database: str | None = None) -> dict[int, float]:
+    """CPU seconds used so far by ``root`` and its descendants (gunicorn, workers, db_worker), per pid.
+
+    With ``database`` (PostgreSQL on this machine), the server backends connected to that database
+    count too: on SQLite the database work is inside the workers, on PostgreSQL it is not.
+    """
     tick = os.sysconf("SC_CLK_TCK")
-    stats = {}
+    stats, out = {}, {}
+    marker = f" {database} ".encode() if database else None
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / tick
+                if marker:
+                    cmdline = (entry / "cmdline").read_bytes()
+                    if cmdline.startswith(b"postgres: ") and marker in cmdline:
+                        out[int(entry.name)] = cpu
             except OSError:
                 continue
-            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-    tree, total, changed = {root}, 0.0, True
+            stats[int(entry.name)] = (int(fields[1]), cpu)
+    tree, changed = {root}, True
     while changed:
         changed = False
         for pid, (ppid, _cpu) in stats.items():
             if ppid in tree and pid not in tree:
                 tree.add(pid)
                 changed = True
-    for pid in tree:
-        total += stats.get(pid, (0, 0.0))[1]
-    return total
+    out.update({pid: stats[pid][1] for pid in tree if pid in stats})
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two ``tree_cpu`` readings: a process that exited in between (a database
+    connection closed after its 60 s) is left out with its last increment, so this never goes
+    below zero; a new one counts whole."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def sessions(base: str, fixture: dict) -> dict:
@@ -275,7 +284,7 @@ def sessions(base: str, fixture: dict) -> dict:
     return out
 
 
-def cost_probe(base: str, pid: int, data: dict, repeat: int = 10) -> dict:
+def cost_probe(base: str, pid: int, data: dict, database=None, repeat: int = 10) -> dict:
     """Server CPU per request type, one request at a time (least disturbed by other load).
 
     Every GET of the scenario is sent ``repeat`` times in a row by one client; the CPU time of the
@@ -304,7 +313,7 @@ def cost_probe(base: str, pid: int, data: dict, repeat: int = 10) -> dict:
     out = {}
     for name, template, account in cases:
         headers = {"Cookie": f"sessionid={account['cookies']['sessionid']}"} if account else {}
-        cpu0, t0, wall = tree_cpu(pid), time.perf_counter(), []
+        cpu0, t0, wall = tree_cpu(pid, database), time.perf_counter(), []
         for i in range(repeat):
             path = template.format(
                 q=q(rng.choice(QUERIES)),
@@ -322,7 +331,7 @@ def cost_probe(base: str, pid: int, data: dict, repeat: int = 10) -> dict:
                     raise RuntimeError(f"{name}: {r.status} {r.geturl()}")
             wall.append((time.perf_counter() - started) * 1000)
         out[name] = {
-            "server_cpu_ms": round(1000 * (tree_cpu(pid) - cpu0) / repeat, 1),
+            "server_cpu_ms": round(1000 * cpu_used(cpu0, tree_cpu(pid, database)) / repeat, 1),
             "wall_ms_median": round(median(wall), 1),
             "seconds": round(time.perf_counter() - t0, 1),
         }
@@ -338,7 +347,9 @@ def percentile(values: list[float], p: float) -> float:
     return values[k]
 
 
-def run_locust(base, data_file, classes, users, seconds, wait, log_lines) -> dict:
+def run_locust(base, data_file, classes, users, seconds, wait, log_lines, until=None) -> dict:
+    """One locust run of ``seconds`` after the ramp-up; with ``until`` (a process), it runs
+    until that process has exited (plus 5 s) instead, at most 30 minutes."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out_file = Path(fh.name)
     rate = max(10, users // 4)  # ramp-up ≤ 4 s, not measured
@@ -353,7 +364,11 @@ def run_locust(base, data_file, classes, users, seconds, wait, log_lines) -> dic
     args = [PYTHON, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
     args += ["-u", str(users), "-r", str(rate), "-t", f"{round(ramp + 1 + seconds)}s"]
     args += ["--host", base, "--loglevel", "WARNING", "--exit-code-on-error", "0", *classes]
-    m = run_measured(args, env, timeout=seconds + ramp + 120)
+    if until is None:
+        m = run_measured(args, env, timeout=seconds + ramp + 120)
+    else:
+        args[args.index("-t") + 1] = "1800s"
+        m = run_until(args, env, until)
     try:
         payload = json.loads(out_file.read_text())
     except (OSError, ValueError) as exc:
@@ -365,6 +380,26 @@ def run_locust(base, data_file, classes, users, seconds, wait, log_lines) -> dic
     if m.returncode not in (0, 1):
         log_lines.append(m.stderr[-2000:])
     return payload
+
+
+def run_until(args, env, other: subprocess.Popen):
+    """Run ``args`` until ``other`` exits (+5 s), then stop it with SIGTERM (locust still writes
+    its results); measured like ``run_measured``."""
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
+        while other.poll() is None and proc.poll() is None:
+            time.sleep(0.5)
+        time.sleep(5)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return argparse.Namespace(
+            returncode=proc.returncode,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            stderr=err.read().decode("utf-8", "replace"),
+        )
 
 
 def digest(payload: dict) -> dict:
@@ -423,6 +458,7 @@ def run(
     accounts=40,
     warmup=20.0,
     cost=True,
+    big_import=None,
 ) -> dict:
     info = {
         "benchmark": "load",
@@ -449,7 +485,7 @@ def run(
             var_dir.mkdir(parents=True, exist_ok=True)
             env = server_env(db, var_dir, pg_url, redis_url)
             prepared = prepare(db, env, var_dir, accounts)
-            port = free_port()
+            port = free_port(PORTS.start, len(PORTS))
             proc = start_server(env, var_dir, port)
             base = f"http://{HOST}:{port}"
             data = dict(prepared["fixture"], queries=QUERIES)
@@ -458,6 +494,7 @@ def run(
             data_file.write_text(json.dumps(data, ensure_ascii=False))
             log = var_dir / f"load-server-{port}.log"
             servers[db] = {"proc": proc, "base": base, "data": data_file, "log": log, "offset": 0}
+            servers[db]["env"] = env
             info["databases"][db] = {
                 "var_dir": str(var_dir),
                 "port": port,
@@ -475,14 +512,16 @@ def run(
                 s = servers[db]
                 _errs, s["offset"] = server_errors(s["log"], 0)
             if cost:
-                info["databases"][db]["cost"] = cost_probe(base, proc.pid, data)
+                info["databases"][db]["cost"] = cost_probe(
+                    base, proc.pid, data, pg_name(db, pg_url)
+                )
         for n in range(1, rounds + 1):
             for db in databases:
                 s = servers[db]
                 for users in user_counts:
                     for scenario, classes in (("bare", ["Bare"]), ("mix", MIX)):
                         load = [round(x, 2) for x in os.getloadavg()]
-                        cpu0 = tree_cpu(s["proc"].pid)
+                        cpu0 = tree_cpu(s["proc"].pid, pg_name(db, pg_url))
                         notes = []
                         payload = run_locust(
                             s["base"], s["data"], classes, users, seconds, wait, notes
@@ -490,7 +529,9 @@ def run(
                         result = digest(payload)
                         drained = drain(s["base"])
                         errs, s["offset"] = server_errors(s["log"], s["offset"])
-                        result["overall"]["server_cpu_s"] = round(tree_cpu(s["proc"].pid) - cpu0, 1)
+                        result["overall"]["server_cpu_s"] = round(
+                            cpu_used(cpu0, tree_cpu(s["proc"].pid, pg_name(db, pg_url))), 1
+                        )
                         entry = {
                             "round": n,
                             "database": db,
@@ -511,11 +552,55 @@ def run(
                             f"load {load[0]} drained in {drained} s",
                             flush=True,
                         )
+        if big_import:
+            for db in databases:
+                info["databases"][db]["import_during_load"] = import_during_load(
+                    db, servers[db], big_import, user_counts[0], seconds, wait
+                )
     finally:
         for s in servers.values():
             stop_server(s["proc"])
     info["summary"] = summarise(info["runs"])
     return info
+
+
+def import_during_load(db, server, workbook: Path, users, seconds, wait) -> dict:
+    """The mix again while the bureau imports a large workbook from the command line, from 3 s
+    after the import starts until 5 s after it ends.
+
+    One import is one transaction (all or nothing). On SQLite a write transaction holds the
+    database's single write lock until it commits, so every other write (a form, a session touch)
+    waits for it, up to the busy timeout (20 s).
+    """
+    env = server["env"]
+    started = time.monotonic()
+    args = xiake("import_records", "catalog.achievement", str(workbook), "--user", "bureau")
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([*args, "--publish"], env=env, cwd=REPO, stdout=log, stderr=log)
+    time.sleep(3)  # the import is reading and validating when the users arrive
+    notes = []
+    payload = run_locust(server["base"], server["data"], MIX, users, seconds, wait, notes, proc)
+    code = proc.wait(timeout=60)
+    import_s = round(time.monotonic() - started, 1)
+    log.seek(0)
+    tail = log.read().decode("utf-8", "replace")[-600:]
+    drain(server["base"])
+    errs, server["offset"] = server_errors(server["log"], server["offset"])
+    result = digest(payload)
+    o = result["overall"]
+    print(
+        f"{db} import during load: import exit {code} in {import_s} s; mix {o['rps']} req/s "
+        f"p50 {o['p50_ms']} p99 {o['p99_ms']} ms errors {o['errors']} server {errs}",
+        flush=True,
+    )
+    return {
+        "users": users,
+        "import_exit": code,
+        "import_s": import_s,
+        "import_output": tail,
+        "server_log": errs,
+        "result": result,
+    }
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -583,6 +668,16 @@ def report(info: dict) -> str:
         rows = [[n] + [costs[db][n]["server_cpu_ms"] for db in costs] for n in names]
         lines.append("\nserver CPU ms per request, one at a time:")
         lines.append(table(["request", *costs], rows))
+    for db, d in info["databases"].items():
+        if "import_during_load" in d:
+            x = d["import_during_load"]
+            o = x["result"]["overall"]
+            lines.append(
+                f"\n{db}: mix of {x['users']} users during a CLI import (exit {x['import_exit']}, "
+                f"{x['import_s']} s): {o['rps']} req/s, p50 {o['p50_ms']} p95 {o['p95_ms']} "
+                f"p99 {o['p99_ms']} ms, errors {o['errors']} {o['error_samples']}, "
+                f"server {x['server_log']}"
+            )
     head = ["type", "requests", "req/s", "÷ bare", "p50 ms", "p95 ms", "p99 ms", "errors"]
     for conf_name, conf in info["summary"].items():
         rows = []
@@ -630,6 +725,9 @@ def main(argv=None) -> int:
     parser.add_argument("--accounts", type=int, default=40, help="load accounts per role")
     parser.add_argument("--warmup", type=float, default=20, help="seconds of unmeasured mix")
     parser.add_argument("--no-cost", action="store_true", help="skip the CPU cost per request type")
+    parser.add_argument(
+        "--import-during", type=Path, help="also run the mix during a CLI import of this workbook"
+    )
     o = parser.parse_args(argv)
     random.seed(1)
     info = run(
@@ -645,6 +743,7 @@ def main(argv=None) -> int:
         o.accounts,
         o.warmup,
         not o.no_cost,
+        o.import_during,
     )
     path = write_json("load", info)
     print(report(info))
