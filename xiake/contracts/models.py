@@ -426,11 +426,6 @@ class Payment(AuditedModel):
             return f"{self.contract} {self.due_on}"
         return f"{self.contract} {self.due_on} {self.amount}"
 
-    def get_absolute_url(self):
-        # instalments live on the contract's page (the related list links here; there is no
-        # payment page, so the default ``payment_detail`` URL made contract pages fail)
-        return self.contract.get_absolute_url()
-
     def save(self, *args, **kwargs):
         self.confidential = self.contract.confidential
         super().save(*args, **kwargs)
