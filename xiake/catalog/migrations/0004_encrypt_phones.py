@@ -10,7 +10,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_newest_first_by_id"),
+        ("catalog", "0003_achievements_published_index"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("liaison", "0010_holidays_move_to_core"),
+        ("liaison", "0012_policy_documents_reviewed"),
     ]
 
     operations = [
