@@ -69,7 +69,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*;]+')
 
 
 def sanitise_filename(name: str) -> str:
-    """A name safe to store and to send back in Content-Disposition, with its suffix kept."""
+    """A name safe to store and to offer again as the download's file name, suffix kept."""
     name = unicodedata.normalize("NFKC", str(name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]  # directory parts of any system
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")  # control, format
