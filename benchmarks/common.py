@@ -46,9 +46,16 @@ class Measured:
 def xiake_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a child process: SQLite under ``var_dir`` (DATABASE_URL is dropped)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    # RATE_LIMITS=0: a load test is many requests from one address by design (docs/operations.md)
+    # RATE_LIMITS=0: a load test is many requests from one address by design (docs/operations.md);
+    # FIELD_ENCRYPTION_DEV_KEY=1: DEBUG is off, as in production, but the keys are generated ones
     env.update(
-        {"XIAKE_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1", "RATE_LIMITS": "0", **extra}
+        {
+            "XIAKE_VAR_DIR": str(var_dir),
+            "PYTHONUNBUFFERED": "1",
+            "RATE_LIMITS": "0",
+            "FIELD_ENCRYPTION_DEV_KEY": "1",
+            **extra,
+        }
     )
     env.pop("DEBUG", None)
     return env

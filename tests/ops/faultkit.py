@@ -38,6 +38,8 @@ def base_env(var_dir: Path) -> dict:
             "PAGE_CACHE_SECONDS": "0",
             "RATE_LIMITS": "0",
             "LOGIN_LOCKOUT": "0",
+            # DEBUG is off in these processes: accept the generated field-encryption keys
+            "FIELD_ENCRYPTION_DEV_KEY": "1",
             "XIAKE_STATIC_MANIFEST": "0",
             "LOG_LEVEL": "WARNING",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
