@@ -8,6 +8,7 @@ The last test starts `scripts/serve.py` (what `make run` runs) as a separate pro
 test database: it needs a database another process can open, so it runs on PostgreSQL only."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -151,6 +152,17 @@ def test_brokerage_pushes_run_through_the_queue(queue, world, users):  # noqa: F
     os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
     reason="another process must open the test database: PostgreSQL only",
 )
+def field_keys_env() -> dict:
+    from django.conf import settings
+
+    if settings.FIELD_ENCRYPTION_KEYS:
+        keys, index = list(settings.FIELD_ENCRYPTION_KEYS), settings.FIELD_INDEX_KEY
+    else:
+        generated = json.loads(settings.FIELD_KEY_FILE.read_text())
+        keys, index = generated["encryption_keys"], generated["index_key"]
+    return {"FIELD_ENCRYPTION_KEYS": ",".join(keys), "FIELD_INDEX_KEY": index}
+
+
 def test_make_run_supervisor_starts_a_worker_beside_the_server(queue, orgs, users):
     university = f.make_university(orgs["university"], name="测试大学")
     for i in range(60):
@@ -164,6 +176,9 @@ def test_make_run_supervisor_starts_a_worker_beside_the_server(queue, orgs, user
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "XIAKE_VAR_DIR": str(queue),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        # the worker must read the phones this process encrypted: the same keys, not a key file
+        # generated in its own var dir
+        **field_keys_env(),
     }
     # the "server" is a process that lives until the build is done; the supervisor must then
     # stop the worker and exit with the server's code
