@@ -30,3 +30,15 @@ def test_an_unreadable_csv_is_refused_with_a_reason_on_the_import_page(users, se
     )
     assert response.status_code == 400
     assert response.context["form"].errors["file"][0].startswith("无法读取该 CSV 文件")
+
+
+@pytest.mark.parametrize("body", [[None, None], 7, "成果"])
+def test_an_api_write_whose_body_is_not_an_object_is_refused_not_a_crash(users, body):
+    """schemathesis: POST [null, null] to a library's API was a 500 (the owner was written into
+    a list); a body that is not an object is now the serializer's 400."""
+    from tests.base import api_for
+
+    for url in ("/api/v1/achievements/", "/api/v1/demands/"):
+        response = api_for(users["enterprise"]).post(url, body, format="json")
+        assert response.status_code == 400, (url, response.content[:300])
+        assert "non_field_errors" in response.json()

@@ -1,5 +1,7 @@
 """ViewSets derived from resources; the router registers one per resource with an ``api_name``."""
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
@@ -56,7 +58,8 @@ class ResourceViewSet(viewsets.ModelViewSet):
         """Members always write for their own organisation, whatever the payload says."""
         owner = self.resource.owner_field
         data = kwargs.get("data")
-        if owner and data is not None and not is_bureau(self.request.user):
+        # a body that is not an object (a JSON list, a number) is left to the serializer's 400
+        if owner and isinstance(data, Mapping) and not is_bureau(self.request.user):
             data = data.copy() if hasattr(data, "copy") else dict(data)
             if self.action == "create":
                 data[owner] = self.request.user.organization_id
