@@ -148,10 +148,6 @@ def test_brokerage_pushes_run_through_the_queue(queue, world, users):  # noqa: F
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
 
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
-    reason="another process must open the test database: PostgreSQL only",
-)
 def field_keys_env() -> dict:
     from django.conf import settings
 
@@ -163,6 +159,10 @@ def field_keys_env() -> dict:
     return {"FIELD_ENCRYPTION_KEYS": ",".join(keys), "FIELD_INDEX_KEY": index}
 
 
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
+    reason="another process must open the test database: PostgreSQL only",
+)
 def test_make_run_supervisor_starts_a_worker_beside_the_server(queue, orgs, users):
     university = f.make_university(orgs["university"], name="测试大学")
     for i in range(60):
