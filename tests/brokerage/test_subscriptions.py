@@ -54,7 +54,8 @@ class TestSubscriptions:
         users["enterprise"].save()
         subscribe(users["enterprise"], "keyword", "焊接")
         subscribe(users["enterprise"], "industry", "33")
-        now = timezone.now()
+        # noon, so that "an hour later" is the same local day whenever the suite runs
+        now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
         a1 = make_achievement(orgs["university"], title="焊接机器人路径规划")
         a1.reviewed_at = now - dt.timedelta(hours=3)
         a1.save()
