@@ -111,7 +111,7 @@ def start_server(var_dir: Path, port: int) -> tuple[subprocess.Popen, Path]:
         "--workers",
         os.environ.get("WORKERS", "3"),
         "--threads",
-        "2",
+        os.environ.get("THREADS", "2"),
         "--timeout",
         "120",
         "--access-logfile",

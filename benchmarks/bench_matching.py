@@ -281,21 +281,36 @@ def scaled(ours_toks, keys, n: int, tmp: Path, qs, params) -> dict:
     }
 
 
-def http(n_queries: int, seconds: float) -> dict:
-    """8 clients on the search API of gunicorn started like ``make run`` (demo data)."""
+def http(
+    n_queries: int,
+    seconds: float,
+    *,
+    port: int = 8765,
+    var_dir: str | None = None,
+    clients: int = 8,
+) -> dict:
+    """``clients`` concurrent clients on the search API of gunicorn started like ``make run``
+    (demo data), beside ``/health/`` of the same server. Per path: requests, p50/p99, requests/s,
+    server CPU (gunicorn master + workers, from /proc) per request and the load average.
+    ``var_dir``: a prepared demo var dir to reuse (kept afterwards); otherwise a fresh one."""
     import urllib.parse
 
     from benchmarks import bench_list
     from benchmarks.common import fresh_var_dir, remove_dir, run_measured, terminate, xiake
     from benchmarks.common import xiake_env as env_of
 
-    var = fresh_var_dir("matching")
+    own = var_dir is None
+    var = fresh_var_dir("matching") if own else Path(var_dir)
     try:
-        prep = bench_list.prepare(var)
-        prep["reindex_s"] = round(
-            run_measured(xiake("reindex"), env_of(var), 1200).check().seconds, 1
-        )
-        port = bench_list.free_port()
+        ready = (var / "staticfiles").is_dir() and (var / "index/lexical/CURRENT").exists()
+        if own or not ready:
+            prep = bench_list.prepare(var)
+            prep["reindex_s"] = round(
+                run_measured(xiake("reindex"), env_of(var), 1200).check().seconds, 1
+            )
+        else:  # a var dir prepared by an earlier run: demo, static files and index are there
+            prep = {"reused": str(var)}
+        port = bench_list.free_port(port, span=20)
         proc, _log = bench_list.start_server(var, port)
         try:
             base = f"http://{bench_list.HOST}:{port}"
@@ -309,12 +324,16 @@ def http(n_queries: int, seconds: float) -> dict:
             ]
             # warm-up, not recorded: every worker builds its analyzer (dictionary) and opens the
             # index on its first search, seconds that a served site pays once per worker start
-            warm = [sys.executable, "-m", "benchmarks.loadgen", "-c", "8", "-d", "8"]
-            run_measured([*warm, base + paths[1][1]], dict(os.environ), 80)
+            load = [sys.executable, "-m", "benchmarks.loadgen", "-c", str(clients)]
+            run_measured([*load, "-d", "8", base + paths[1][1]], dict(os.environ), 80)
             for label, path in paths:
-                args = [sys.executable, "-m", "benchmarks.loadgen", "-c", "8", "-d", str(seconds)]
-                m = run_measured([*args, base + path], dict(os.environ), seconds + 60).check()
+                cpu0 = bench_list.server_cpu(proc.pid)
+                m = run_measured(
+                    [*load, "-d", str(seconds), base + path], dict(os.environ), seconds + 60
+                ).check()
+                cpu = bench_list.server_cpu(proc.pid) - cpu0
                 r = json.loads([x for x in m.stdout.splitlines() if x.startswith("{")][-1])
+                n = max(r["requests"], 1)
                 results.append(
                     {
                         "query": label,
@@ -322,13 +341,22 @@ def http(n_queries: int, seconds: float) -> dict:
                         "non200": r["non200"],
                         "p50_ms": r["latency_us"]["p50"] / 1000,
                         "p99_ms": r["latency_us"]["p99"] / 1000,
+                        "per_s": round(r["requests"] / (r["duration_us"] / 1e6), 1),
+                        "server_cpu_ms": round(1000 * cpu / n, 2),
+                        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
                     }
                 )
         finally:
             terminate(proc)
-        return {"prepare": prep, "runs": results}
+        server = {
+            "workers": os.environ.get("WORKERS", "3"),
+            "threads": os.environ.get("THREADS", "2"),
+            "clients": clients,
+        }
+        return {"prepare": prep, "server": server, "runs": results}
     finally:
-        remove_dir(var)
+        if own:
+            remove_dir(var)
 
 
 def run_build_only(n_docs=16000) -> dict:
@@ -366,7 +394,13 @@ def report_build(b: dict) -> list[str]:
 
 
 def run(
-    n_docs=16000, n_queries=300, scale=0, with_http=False, http_seconds=20.0, dense=True
+    n_docs=16000,
+    n_queries=300,
+    scale=0,
+    with_http=False,
+    http_seconds=20.0,
+    dense=True,
+    http_opts=None,
 ) -> dict:
     _setup_django()
     from xiake.matching import ranker
@@ -387,7 +421,7 @@ def run(
         }
         if not dense:  # --lexical-only: no HNSW build, no encoder rates
             if with_http:
-                info["http"] = http(n_queries, http_seconds)
+                info["http"] = http(n_queries, http_seconds, **(http_opts or {}))
             return info
         dense, info["build"]["dense"] = build_dense([k for k, _t, _x in docs], tmp)
         import numpy as np
@@ -405,7 +439,7 @@ def run(
             info["scaled"] = scaled(toks, [k for k, _t, _x in docs], scale, tmp, qs, params)
     info["encoder"] = encoder_rates()
     if with_http:
-        info["http"] = http(n_queries, http_seconds)
+        info["http"] = http(n_queries, http_seconds, **(http_opts or {}))
     return info
 
 
@@ -432,12 +466,36 @@ def report(info: dict) -> str:
             f"{s['size_mb']} MB; ours p50 {s['ours']['p50_ms']} ms, p99 {s['ours']['p99_ms']} ms"
         )
     if "http" in info:
-        for r in info["http"]["runs"]:
-            lines.append(
-                f"HTTP 8 clients {r['query']!r}: {r['requests']} requests, non-200 {r['non200']}, "
-                f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
-            )
+        lines.append(report_http(info["http"]))
     return "\n".join(lines)
+
+
+def report_http(h: dict) -> str:
+    s = h["server"]
+    rows = [
+        [
+            r["query"],
+            r["requests"],
+            r["non200"],
+            f"{r['p50_ms']:.1f}",
+            f"{r['p99_ms']:.1f}",
+            r["per_s"],
+            r["server_cpu_ms"],
+            ", ".join(str(x) for x in r["loadavg_after"]),
+        ]
+        for r in h["runs"]
+    ]
+    head = [
+        f"{s['clients']} clients, gunicorn {s['workers']}×{s['threads']}",
+        "requests",
+        "non-200",
+        "p50 ms",
+        "p99 ms",
+        "req/s",
+        "server CPU ms/req",
+        "load after",
+    ]
+    return table(head, rows)
 
 
 def main(argv=None) -> int:
@@ -447,6 +505,14 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=0, help="also an N-document scaled index")
     parser.add_argument("--http", action="store_true", help="also 8 clients against gunicorn")
     parser.add_argument("--http-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--http-only", action="store_true", help="only the HTTP run (no corpus, no engine timing)"
+    )
+    parser.add_argument("--port", type=int, default=8765, help="first port tried for gunicorn")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--var-dir", help="a demo var dir to reuse and keep (prepared and reindexed if needed)"
+    )
     parser.add_argument(
         "--lexical-only",
         action="store_true",
@@ -469,7 +535,26 @@ def main(argv=None) -> int:
         )
         print("\n".join(report_build(b)))
         return 0
-    info = run(o.docs, o.queries, o.scale, o.http, o.http_seconds, dense=not o.lexical_only)
+    http_opts = {"port": o.port, "var_dir": o.var_dir, "clients": o.clients}
+    if o.http_only:
+        _setup_django()
+        info = {"when": now_iso(), "machine": machine()}
+        info["http"] = http(o.queries, o.http_seconds, **http_opts)
+        write_json("matching_http", info)
+        print(
+            f"search API over HTTP ({info['when']}, load at start {info['machine']['loadavg_at_start']})"
+        )
+        print(report_http(info["http"]))
+        return 0
+    info = run(
+        o.docs,
+        o.queries,
+        o.scale,
+        o.http,
+        o.http_seconds,
+        dense=not o.lexical_only,
+        http_opts=http_opts,
+    )
     write_json("matching", info)
     print(report(info))
     return 0

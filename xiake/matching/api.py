@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db.models import Q
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from xiake.core.models import AuditedModel
 from xiake.core.roles import is_bureau, role_of
 from xiake.matching import documents, ranker
 from xiake.matching.engine import engine
@@ -63,6 +65,23 @@ class QueryError(ValueError):
     """The request cannot be answered (unknown type or filter); views answer 400."""
 
 
+_urls: dict[tuple, str] = {}
+
+
+def _absolute_url(obj) -> str:
+    """``obj.get_absolute_url()``, remembered per (script prefix, URLconf, model, pk) when the
+    model uses the pk-only URL of ``AuditedModel``: ``reverse`` cost a tenth of an API search."""
+    if type(obj).get_absolute_url is not AuditedModel.get_absolute_url:
+        return obj.get_absolute_url()
+    key = (get_script_prefix(), get_urlconf(), type(obj), obj.pk)
+    url = _urls.get(key)
+    if url is None:
+        if len(_urls) >= 20_000:  # bounded: a few MB at most
+            _urls.clear()
+        url = _urls[key] = obj.get_absolute_url()
+    return url
+
+
 @dataclass
 class Match:
     kind: str
@@ -85,7 +104,7 @@ class Match:
             "type": self.kind,
             "id": self.obj.pk,
             "title": str(self.obj),
-            "url": self.obj.get_absolute_url(),
+            "url": _absolute_url(self.obj),
             "score": round(self.score, 4),
             "matched_terms": self.terms,
             "highlight": str(self.snippet),
@@ -94,11 +113,23 @@ class Match:
         }
 
 
-@dataclass
 class Results:
-    items: list[Match]
-    fallback: bool = False  # True when the index was unavailable and the database was searched
-    facets: dict[str, list[dict]] = field(default_factory=dict)
+    """The matches of a page, ``fallback`` (True when the index was unavailable and the database
+    was searched) and ``facets``: {facet: [{"value", "label", "count"}, …]}. ``facets`` may be
+    given as a function, then it is counted on first use only: the API answers without facets,
+    and counting them (a query with joins over every visible candidate) cost a fifth of a search.
+    """
+
+    def __init__(self, items: list[Match], fallback: bool = False, facets=None):
+        self.items = items
+        self.fallback = fallback
+        self._facets = facets
+
+    @property
+    def facets(self) -> dict[str, list[dict]]:
+        if callable(self._facets):
+            self._facets = self._facets()
+        return self._facets or {}
 
     def __iter__(self):
         return iter(self.items)
@@ -147,43 +178,65 @@ def _public_only(user) -> bool:
     )
 
 
-def _fetch(user, keys_scores, filters) -> list[tuple[str, object, float]]:
+def _by_kind(keys) -> dict[str, list[int]]:
     by_kind: dict[str, list[int]] = {}
-    for key, _score in keys_scores:
+    for key in keys:
         kind, pk = key.split(":", 1)
         by_kind.setdefault(kind, []).append(int(pk))
+    return by_kind
+
+
+def _viewable(user, kind, pks, filters):
+    """``kind`` records among ``pks`` that ``user`` may view, after ``filters``. Unordered: the
+    callers put them back in rank order (the models' default ordering only cost SQL)."""
+    qs = documents.model_of(kind).objects.restrict(user, "view").filter(pk__in=pks)
+    return _apply_filters(kind, qs, filters).order_by()
+
+
+def _fetch(user, keys_scores, filters, *, card=False) -> list[tuple[str, object, float]]:
+    """Instances of the candidates ``user`` may view, in rank order. ``card``: only the columns
+    a result card and its explanation read (``documents.card_fields``) — what search shows;
+    recommendations read more (their signals) and load whole records."""
     objs = {}
-    for kind, pks in by_kind.items():
-        qs = documents.model_of(kind).objects.restrict(user, "view").filter(pk__in=pks)
-        qs = _apply_filters(kind, qs, filters)
+    for kind, pks in _by_kind(k for k, _s in keys_scores).items():
+        qs = _viewable(user, kind, pks, filters)
         if documents.SELECT.get(kind):
             qs = qs.select_related("owner_org", *documents.SELECT[kind])
+        if card:
+            qs = qs.select_related("owner_org").only(*documents.card_fields(kind))
         if documents.PREFETCH.get(kind):  # what the explanation reads (an expert's achievements)
-            qs = qs.prefetch_related(*documents.PREFETCH[kind])
+            qs = qs.prefetch_related(*documents.prefetches(kind, card=card))
         for obj in qs:
             objs[f"{kind}:{obj.pk}"] = obj
     return [(k.split(":")[0], objs[k], s) for k, s in keys_scores if k in objs]
 
 
-def _visible(user, keys_scores, filters) -> list[tuple[str, float, dict]]:
-    """The candidates ``user`` may view (after filters), in rank order, as light rows (type,
-    industry, organisation) for the facets: no model instances, which cost more than the
-    ranking itself when a search has 100 candidates."""
-    by_kind: dict[str, list[int]] = {}
-    for key, _score in keys_scores:
-        kind, pk = key.split(":", 1)
-        by_kind.setdefault(kind, []).append(int(pk))
+def _visible(user, keys_scores, filters) -> list[tuple[str, float]]:
+    """The candidates ``user`` may view (after filters), in rank order: keys only (one
+    unordered query per kind, no joins); the facets read their rows when asked
+    (:func:`_facet_rows`)."""
+    seen = set()
+    for kind, pks in _by_kind(k for k, _s in keys_scores).items():
+        seen.update(
+            f"{kind}:{pk}"
+            for pk in _viewable(user, kind, pks, filters).values_list("pk", flat=True)
+        )
+    return [(k, s) for k, s in keys_scores if k in seen]
+
+
+def _facet_rows(user, keys, filters) -> list[dict]:
+    """Light rows (type, industry, organisation) of the visible candidates ``keys``, in rank
+    order, for the facets: no model instances, which cost more than the ranking itself when a
+    search has 100 candidates."""
     rows = {}
-    for kind, pks in by_kind.items():
+    for kind, pks in _by_kind(keys).items():
         model = documents.model_of(kind)
-        qs = model.objects.restrict(user, "view").filter(pk__in=pks)
-        qs = _apply_filters(kind, qs, filters)
         cols = ["pk", "owner_org_id", "owner_org__name"]
         if any(f.name == "industry" for f in model._meta.fields):
             cols += ["industry__code", "industry__name"]
-        for row in qs.values(*cols):
+        for row in _viewable(user, kind, pks, filters).values(*cols):
             rows[f"{kind}:{row['pk']}"] = {"kind": kind, **row}
-    return [(k, s, rows[k]) for k, s in keys_scores if k in rows]
+    return [rows[k] for k in keys if k in rows]
 
 
 def _row_facets(rows: list[dict]) -> dict[str, list[dict]]:
@@ -193,7 +246,8 @@ def _row_facets(rows: list[dict]) -> dict[str, list[dict]]:
     for row in rows:
         kind = row["kind"]
         counts["type"][kind] += 1
-        labels[("type", kind)] = str(documents.model_of(kind)._meta.verbose_name)
+        if ("type", kind) not in labels:  # a translated label: once per kind, not per row
+            labels[("type", kind)] = str(documents.model_of(kind)._meta.verbose_name)
         if row.get("industry__code"):
             counts["industry"][row["industry__code"]] += 1
             labels[("industry", row["industry__code"])] = row["industry__name"]
@@ -340,14 +394,14 @@ def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noq
             [Match(k, o, s) for k, o, s in _fallback(user, q, kinds, filters, limit)], fallback=True
         )
     visible = _visible(user, hits, filters)
-    facets = _row_facets([row for _k, _s, row in visible])
-    rows = _fetch(user, [(k, s) for k, s, _row in visible[:limit]], filters)
+    rows = _fetch(user, visible[:limit], filters, card=True)
     top = visible[0][1] if visible else 1.0
     matches = [Match(k, o, s / top) for k, o, s in rows]
     terms = analyzer().query_terms(q)
     for m in matches:
         _explain(m, terms)
-    return Results(matches, facets=facets)
+    keys = [k for k, _s in visible]
+    return Results(matches, facets=lambda: _row_facets(_facet_rows(user, keys, filters)))
 
 
 def candidates(user, q, type, limit: int = 20) -> list[tuple[str, int]]:  # noqa: A002
@@ -365,7 +419,9 @@ def candidates(user, q, type, limit: int = 20) -> list[tuple[str, int]]:  # noqa
         eng.rebuild_in_background()
         return [(k, o.pk) for k, o, _s in _fallback(user, q, kinds, None, limit)]
     hits = ranker.rank(ix, analyzer(), q, kinds=kinds, public_only=_public_only(user), limit=limit)
-    return [(row["kind"], row["pk"]) for _k, _s, row in _visible(user, hits, None)]
+    return [
+        (kind, int(pk)) for kind, pk in (k.split(":", 1) for k, _s in _visible(user, hits, None))
+    ]
 
 
 # -- recommendations ------------------------------------------------------------------------------

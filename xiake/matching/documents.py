@@ -51,6 +51,41 @@ SELECT = {
 }
 PREFETCH = {"expert": ("achievements", "disciplines")}
 
+# The owner shown on a result card (its name); the rest of the organisation row is not read.
+CARD_OWNER = ("owner_org", "owner_org__name")
+
+
+def card_fields(kind: str) -> tuple[str, ...]:
+    """The columns a search result card and its explanation read (``QuerySet.only``): the text
+    sources of :data:`FIELD_SOURCES` and the relations they pass through (loaded whole by
+    ``select_related``), the owner's name. Contact columns are left out: decrypting them cost
+    more than anything else of the fetch. Any other attribute still loads on first access."""
+    out = dict.fromkeys(("pk", *CARD_OWNER, *SELECT[kind]))
+    concrete = {f.name for f in model_of(kind)._meta.concrete_fields}
+    for paths in FIELD_SOURCES[kind].values():
+        for path in paths:
+            name = path.split(".", 1)[0]
+            if name in concrete:
+                out.setdefault(name)
+    return tuple(out)
+
+
+def prefetches(kind: str, *, card: bool = False) -> list:
+    """``prefetch_related`` arguments for ``kind``; for a card, an expert's achievements carry
+    only their titles (the expert's text lists them)."""
+    names = PREFETCH.get(kind, ())
+    if not card:
+        return list(names)
+    from django.db.models import Prefetch
+
+    out = []
+    for name in names:
+        if kind == "expert" and name == "achievements":
+            out.append(Prefetch(name, queryset=model_of("achievement").objects.only("title")))
+        else:
+            out.append(name)
+    return out
+
 
 def model_of(kind: str):
     return apps.get_model(KINDS[kind])

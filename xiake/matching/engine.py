@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max
 
 from xiake.matching import documents
@@ -187,7 +188,12 @@ class Engine:
         return IndexChange.objects.filter(id__gt=cursor).count()
 
     def latest_change(self) -> int:
-        return IndexChange.objects.aggregate(m=Max("id"))["m"] or 0
+        """The newest feed id. Asked before every search: one plain ``MAX(id)`` on the primary
+        key, written out because building the ORM aggregate cost ten times the query itself."""
+        table = connection.ops.quote_name(IndexChange._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 - our own table name
+            return cursor.fetchone()[0] or 0
 
     def sync(self, blocking: bool = True, limit: int = 5000) -> dict:
         """Apply the feed past the cursor; rebuild if the index is missing, corrupt or asked to.
