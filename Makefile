@@ -21,6 +21,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The demo runs without FIELD_ENCRYPTION_KEYS: a key pair is generated into var/ (production sets
 # the keys in the environment; `migrate` refuses to run without them otherwise).
 run: export FIELD_ENCRYPTION_DEV_KEY ?= 1
+# each gunicorn thread keeps its SQLite connection (a new one costs ~4 ms of CPU per request;
+# docs/deploy.md, benchmarks/README.md "Matching engine")
+run: export SQLITE_CONN_MAX_AGE ?= 60
 run: install assets messages migrate
 	@$(XIAKE) collectstatic --noinput -v0
 	@$(XIAKE) demo --if-empty --url http://$(HOST):$(PORT)/

@@ -120,7 +120,10 @@ def start_server(var_dir: Path, port: int) -> tuple[subprocess.Popen, Path]:
         "127.0.0.1",
     ]
     fh = log.open("wb")
-    proc = subprocess.Popen(args, env=xiake_env(var_dir), cwd=REPO, stdout=fh, stderr=fh)
+    # as make run: persistent SQLite connections (SQLITE_CONN_MAX_AGE=0 in the caller's
+    # environment measures a new connection per request)
+    env = xiake_env(var_dir, SQLITE_CONN_MAX_AGE=os.environ.get("SQLITE_CONN_MAX_AGE", "60"))
+    proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=fh, stderr=fh)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -134,6 +134,10 @@ else:
                 ),
             },
             "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
+            # Seconds a gunicorn thread keeps its SQLite connection (0: a new one per request,
+            # ~4 ms of CPU: Django's functions, the PRAGMAs, a cold page cache). See
+            # docs/deploy.md and the matching benchmark in benchmarks/README.md.
+            "CONN_MAX_AGE": env_int("SQLITE_CONN_MAX_AGE", 0),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
