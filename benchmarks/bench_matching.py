@@ -351,6 +351,7 @@ def http(
         server = {
             "workers": os.environ.get("WORKERS", "3"),
             "threads": os.environ.get("THREADS", "2"),
+            "sqlite_conn_max_age": os.environ.get("SQLITE_CONN_MAX_AGE", "60"),
             "clients": clients,
         }
         return {"prepare": prep, "server": server, "runs": results}
@@ -486,7 +487,8 @@ def report_http(h: dict) -> str:
         for r in h["runs"]
     ]
     head = [
-        f"{s['clients']} clients, gunicorn {s['workers']}×{s['threads']}",
+        f"{s['clients']} clients, gunicorn {s['workers']}×{s['threads']}, "
+        f"SQLite conn age {s.get('sqlite_conn_max_age', 0)} s",
         "requests",
         "non-200",
         "p50 ms",
