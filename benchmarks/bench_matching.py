@@ -1,6 +1,6 @@
 """Matching engine benchmark: engine-only search latency at 16k documents beside BM25, index build.
 
-``python -m benchmarks.bench_matching [--docs 16000] [--queries 300] [--scale N] [--http]``
+``python -m benchmarks.bench_matching [--docs 16000] [--queries 300] [--scale N] [--http] [--http-only]``
 
 * Corpus: the dev-set CSL abstracts and patents (``../shared/data/bench``), topped up to ``--docs``
   with perturbed copies (sentences of a document rotated, a sentence of another document appended),
@@ -18,7 +18,11 @@
   real ones (no jieba pass: the 1M build would take hours of segmentation on 2 cores), then the
   same query latency.
 * ``--http``: gunicorn as ``make run`` starts it (benchmarks.bench_list helpers, demo data), 8
-  concurrent clients on ``/api/v1/matching/search/?q=…`` with benchmarks.loadgen.
+  concurrent clients on ``/api/v1/matching/search/?q=…`` with benchmarks.loadgen, beside
+  ``/health/`` of the same server: p50/p99, requests/s, server CPU per request, load average.
+  ``--http-only`` skips the corpus and engine parts; ``--var-dir DIR`` reuses (and keeps) a
+  prepared demo; ``--port P`` is the first port tried; ``WORKERS``/``THREADS``/
+  ``SQLITE_CONN_MAX_AGE`` in the environment change the server (defaults: ``make run``'s).
 """
 
 from __future__ import annotations
