@@ -190,9 +190,10 @@ class Engine:
     def latest_change(self) -> int:
         """The newest feed id. Asked before every search: one plain ``MAX(id)`` on the primary
         key, written out because building the ORM aggregate cost ten times the query itself."""
-        table = connection.ops.quote_name(IndexChange._meta.db_table)
+        meta, quote = IndexChange._meta, connection.ops.quote_name
+        sql = f"SELECT MAX({quote(meta.pk.column)}) FROM {quote(meta.db_table)}"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 - our own table name
+            cursor.execute(sql)
             return cursor.fetchone()[0] or 0
 
     def sync(self, blocking: bool = True, limit: int = 5000) -> dict:
