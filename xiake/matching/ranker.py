@@ -39,7 +39,7 @@ class Params:
     fusion: str = "combsum"  # or "rrf"
     # discipline agreement: neighbours that vote, and the lift of full agreement on a scale where
     # the best candidate scores 1 (ablation in docs/matching.md)
-    knn: int = 5
+    knn: int = 3
     discipline_weight: float = 0.3
     # False: only the inferred discipline (the vote's winner) lifts; True: every discipline of
     # the vote lifts by its share
