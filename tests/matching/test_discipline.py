@@ -252,3 +252,25 @@ def test_eval_matching_names_a_bad_setting(tmp_path):
         call_command("eval_matching", "--dataset", str(tmp_path / "set"), "--param", "k=3")
     with pytest.raises(CommandError, match="bad value for knn"):
         call_command("eval_matching", "--dataset", str(tmp_path / "set"), "--variant", "v:knn=x")
+
+
+# -- query-side IDF weighting -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_query_terms_are_weighted_by_their_idf_relative_to_the_rarest(tmp_path):
+    from xiake.matching.lexical import LexicalIndex
+
+    ix = LexicalIndex.create(tmp_path / "ix")
+    q = "焊缝 钝化 工艺"
+    *common, rare = analyzer().tokens(q)
+    assert common  # two or more words
+    bodies = [" ".join(common)] * 9 + [" ".join([*common, rare])]  # `rare` in one document
+    ix.write({"key": f"d{i}", "kind": "doc", "pk": i, "body": b} for i, b in enumerate(bodies))
+    no_synonyms = ranker.Params(synonym_weight=0)
+    weighted = ranker.query_terms(ix, analyzer(), q, no_synonyms)
+    assert weighted[rare] == pytest.approx(1.0)
+    assert all(0 < weighted[w] < 0.2 for w in common)
+    plain = ranker.query_terms(ix, analyzer(), q, ranker.Params(synonym_weight=0, idf_power=0))
+    assert plain == dict.fromkeys([*common, rare], 1.0)
+    assert ranker.query_terms(ix, analyzer(), "的") == {}  # only a stop word: no terms, no error

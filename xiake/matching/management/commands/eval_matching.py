@@ -21,6 +21,8 @@ TUNABLE = (
     "prf_docs",
     "prf_terms",
     "prf_weight",
+    "idf_power",
+    "long_query_terms",
 )
 
 
