@@ -602,13 +602,11 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     )
     rows = _fetch(user, hits, None)
     top = max((score - lift_of(lifts, kind, t) for kind, t, score in rows), default=1.0) or 1.0
-    matches = []
-    for kind, target, score in rows:
-        m = Match(kind, target, (score - lift_of(lifts, kind, target)) / top)
-        _add_discipline_signals([m], lifts)
-        m.signals += signals_for(obj, target)
+    matches = [Match(k, t, (score - lift_of(lifts, k, t)) / top) for k, t, score in rows]
+    _add_discipline_signals(matches, lifts)  # one query for the disciplines' names
+    for m in matches:
+        m.signals += signals_for(obj, m.obj)
         m.score = m.score + sum(s["weight"] for s in m.signals)
-        matches.append(m)
     matches.sort(key=lambda m: -m.score)
     matches = matches[:limit]
     terms = analyzer().query_terms(q)
