@@ -74,7 +74,7 @@ def corpus(n: int, seed: int = 7) -> list[tuple[str, str, str]]:
     for name in ("csl-keywords", "patent-effect"):
         c, _q, _r = load_beir(BENCH / name)
         docs.update(c)
-    real = [(k, t, x) for k, (t, x) in docs.items()]
+    real = [(k, t, x) for k, (t, x, _d) in docs.items()]
     rng = random.Random(seed)
     out = list(real[:n])
     i = 0
@@ -124,14 +124,14 @@ def build_lexical(docs, tmp: Path) -> dict:
 
     analyzer(), plain_analyzer()  # dictionaries loaded before timing (and before fork)
     out = {}
-    pairs = [(t, x) for _k, t, x in docs]
+    pairs = [(t, x, "") for _k, t, x in docs]
     rss0 = _rss_mb()
     # the build as a rebuild does it: workers tokenise while tantivy indexes what is ready
     t0 = time.perf_counter()
     ours = LexicalIndex.create(tmp / "ours")
     ours.write(
         {"key": k, "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
-        for i, ((k, _t, _x), (tt, tb, g)) in enumerate(
+        for i, ((k, _t, _x), (tt, tb, _tags, g)) in enumerate(
             zip(docs, parallel_imap(_ours, pairs), strict=True)
         )
     )
@@ -144,7 +144,7 @@ def build_lexical(docs, tmp: Path) -> dict:
     alone = LexicalIndex.create(tmp / "write-alone")
     alone.write(
         {"key": k, "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
-        for i, ((k, _t, _x), (tt, tb, g)) in enumerate(zip(docs, toks, strict=True))
+        for i, ((k, _t, _x), (tt, tb, _tags, g)) in enumerate(zip(docs, toks, strict=True))
     )
     t2 = time.perf_counter()
     out["ours"] = {
@@ -258,11 +258,11 @@ def scaled(ours_toks, keys, n: int, tmp: Path, qs, params) -> dict:
 
     rng = random.Random(11)
     ours_toks = [tuple(x.split() for x in t) for t in ours_toks]
-    vocab = [w for _t, b, _g in ours_toks[:2000] for w in b]
+    vocab = [w for _t, b, _d, _g in ours_toks[:2000] for w in b]
 
     def docs():
         for i in range(n):
-            tt, tb, g = ours_toks[i % len(ours_toks)]
+            tt, tb, _d, g = ours_toks[i % len(ours_toks)]
             if i >= len(ours_toks):  # perturb: drop ~10 % of tokens, add 5 random words
                 tb = [w for w in tb if rng.random() > 0.1] + rng.sample(vocab, 5)
                 g = [x for x in g if rng.random() > 0.1]

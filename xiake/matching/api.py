@@ -36,9 +36,11 @@ __all__ = [
     "Match",
     "QueryError",
     "Results",
+    "DisciplineSuggestion",
     "candidates",
     "recommend",
     "search",
+    "suggest_discipline",
 ]
 
 logger = logging.getLogger(__name__)
@@ -393,10 +395,12 @@ def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noq
         return Results(
             [Match(k, o, s) for k, o, s in _fallback(user, q, kinds, filters, limit)], fallback=True
         )
+    hits, lifts, _inference = ranker.label_rerank(hits, discipline_labels(user, hits))
     visible = _visible(user, hits, filters)
     rows = _fetch(user, visible[:limit], filters, card=True)
     top = visible[0][1] if visible else 1.0
     matches = [Match(k, o, s / top) for k, o, s in rows]
+    _add_discipline_signals(matches, lifts)
     terms = analyzer().query_terms(q)
     for m in matches:
         _explain(m, terms)
@@ -448,6 +452,117 @@ def _codes(obj, name) -> set[str]:
     return {t.code for t in manager.all()}
 
 
+# -- discipline: the agreement signal and the suggestion for a new demand ------------------------
+def disciplines_of(obj) -> frozenset[int]:
+    """The disciplines a record declares (term ids): an achievement's or platform's one, an
+    expert's several; a demand declares none (its discipline is inferred)."""
+    if hasattr(obj, "disciplines"):
+        return frozenset(d.pk for d in obj.disciplines.all())
+    pk = getattr(obj, "discipline_id", None)
+    return frozenset([pk]) if pk else frozenset()
+
+
+def discipline_labels(user, hits) -> dict[str, frozenset[int]]:
+    """key → discipline ids of the hits ``user`` may view (an empty set for a visible record
+    without one). Records the user may not view are left out, so they neither vote in the
+    inference nor reveal their discipline through it."""
+    by_kind: dict[str, list[int]] = {}
+    for key, _score in hits:
+        kind, pk = key.split(":", 1)
+        by_kind.setdefault(kind, []).append(int(pk))
+    out: dict[str, frozenset[int]] = {}
+    for kind, pks in by_kind.items():
+        model = documents.model_of(kind)
+        qs = model.objects.restrict(user, "view").filter(pk__in=pks)
+        if kind == "expert":
+            found: dict[int, set] = {pk: set() for pk in qs.values_list("pk", flat=True)}
+            through = model.disciplines.through.objects.filter(expert_id__in=list(found))
+            for expert_id, term_id in through.values_list("expert_id", "term_id"):
+                found[expert_id].add(term_id)
+            out.update((f"{kind}:{pk}", frozenset(ids)) for pk, ids in found.items())
+        elif any(f.name == "discipline" for f in model._meta.fields):
+            out.update(
+                (f"{kind}:{pk}", frozenset([d]) if d else frozenset())
+                for pk, d in qs.values_list("pk", "discipline_id")
+            )
+        else:
+            out.update((f"{kind}:{pk}", frozenset()) for pk in qs.values_list("pk", flat=True))
+    return out
+
+
+def _add_discipline_signals(matches: list[Match], lifts: dict) -> None:
+    """Put the ranker's discipline lift among each lifted match's reasons."""
+    from xiake.taxonomy.models import Term
+
+    names = Term.objects.in_bulk({lift.label for lift in lifts.values()})
+    for m in matches:
+        lift = lifts.get(f"{m.kind}:{m.obj.pk}")
+        term = names.get(lift.label) if lift else None
+        if term is None:
+            continue
+        if lift.inferred:
+            label = _("Inferred discipline: %(name)s (confidence %(confidence)s)") % {
+                "name": term.name,
+                "confidence": f"{lift.confidence:.2f}",
+            }
+        else:
+            label = _("Same discipline: %(name)s") % {"name": term.name}
+        m.signals.append(
+            {
+                "code": "discipline_inferred" if lift.inferred else "discipline",
+                "weight": round(lift.weight, 4),
+                "label": label,
+            }
+        )
+
+
+@dataclass
+class DisciplineSuggestion:
+    discipline: object  # taxonomy term (GB/T 13745)
+    share: float  # its part of the neighbours' vote, 0–1
+
+
+def infer_discipline(user, text: str, *, k: int | None = None, exclude=()) -> ranker.Inference:
+    """The discipline of a free text from its nearest records (achievements, experts, platforms
+    ``user`` may view): the ranker's score-weighted vote of the top ``k``."""
+    q = clean_query(text)
+    if not q:
+        return ranker.Inference()
+    eng = engine()
+    eng.refresh_on_read()
+    ix = eng.lexical()
+    if ix is None:
+        return ranker.Inference()
+    kinds = ["achievement", "expert", "platform"]
+    k = k or ranker.DEFAULT.knn
+    hits = ranker.rank(
+        ix,
+        analyzer(),
+        q,
+        kinds=kinds,
+        public_only=_public_only(user),
+        limit=max(3 * k, 30),
+        exclude=exclude,
+    )
+    return ranker.infer(hits, discipline_labels(user, hits), k)
+
+
+def suggest_discipline(user, obj, *, k: int | None = None) -> list[DisciplineSuggestion]:
+    """Disciplines a record (a new demand) probably belongs to, best first, at most three, with
+    each one's share of the vote of the records its text finds. Empty when nothing votes."""
+    from xiake.taxonomy.models import Term
+
+    kind = _kind_of_obj(obj)
+    inference = infer_discipline(user, query_text(obj), k=k, exclude=[f"{kind}:{obj.pk}"])
+    top = list(inference.shares.items())[:3]
+    terms = Term.objects.in_bulk([label for label, _share in top])
+    return [
+        DisciplineSuggestion(terms[label], round(share, 2))
+        for label, share in top
+        if label in terms
+    ]
+
+
 def signals_for(source, target) -> list[dict]:
     """Structured reasons why ``target`` suits ``source``; each has a code, label and weight."""
     out = []
@@ -469,18 +584,7 @@ def signals_for(source, target) -> list[dict]:
                     "label": _("Related industry: %(name)s") % {"name": t_ind.name},
                 }
             )
-    s_dis = (
-        {d.pk for d in getattr(source, "disciplines", None).all()}
-        if hasattr(source, "disciplines")
-        else ({source.discipline_id} if getattr(source, "discipline_id", None) else set())
-    )
-    t_dis = (
-        {d.pk for d in target.disciplines.all()}
-        if hasattr(target, "disciplines")
-        else ({target.discipline_id} if getattr(target, "discipline_id", None) else set())
-    )
-    if s_dis & t_dis:
-        out.append({"code": "discipline", "weight": 0.1, "label": _("Same discipline")})
+    # discipline agreement is the ranker's signal (label_rerank): declared or inferred
     trl = getattr(target, "trl", None)
     if trl is not None and _kind_of_obj(source) == "demand":
         try:
@@ -515,6 +619,11 @@ def signals_for(source, target) -> list[dict]:
     return out
 
 
+def lift_of(lifts: dict, kind: str, obj) -> float:
+    lift = lifts.get(f"{kind}:{obj.pk}")
+    return lift.weight if lift else 0.0
+
+
 def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     """Records of ``type`` that answer ``obj`` (e.g. achievements for a demand), best first."""
     kinds = _kinds(type)
@@ -543,14 +652,17 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
             if k != f"{source_kind}:{obj.pk}"
         ],
     )
+    # the source's own disciplines when it declares some, else the neighbours' vote
+    hits, lifts, _inference = ranker.label_rerank(
+        hits, discipline_labels(user, hits), declared=disciplines_of(obj)
+    )
     rows = _fetch(user, hits, None)
-    top = rows[0][2] if rows else 1.0
-    matches = []
-    for kind, target, score in rows:
-        m = Match(kind, target, score / top)
-        m.signals = signals_for(obj, target)
+    top = max((score - lift_of(lifts, kind, t) for kind, t, score in rows), default=1.0) or 1.0
+    matches = [Match(k, t, (score - lift_of(lifts, k, t)) / top) for k, t, score in rows]
+    _add_discipline_signals(matches, lifts)  # one query for the disciplines' names
+    for m in matches:
+        m.signals += signals_for(obj, m.obj)
         m.score = m.score + sum(s["weight"] for s in m.signals)
-        matches.append(m)
     matches.sort(key=lambda m: -m.score)
     matches = matches[:limit]
     terms = analyzer().query_terms(q)

@@ -6,6 +6,14 @@ tantivy BM25), and with ``dense=True`` also ``e5`` (the encoder alone, HNSW) and
 source, so the first N would be a biased sample); ``max_docs`` keeps the first N documents and
 only the queries whose relevant documents all remain (a smaller, easier corpus for every system
 alike: for bounded dense runs).
+
+Discipline: a document's ``metadata.discipline`` (CSL abstracts carry one, patents do not) is
+indexed as an achievement's discipline is — its name in the ``tags`` field — and is the label the
+ranker's discipline-agreement step reads. Queries carry no metadata, so the ranker infers their
+discipline from the neighbours (:func:`ranker.infer`); the run also reports how often that
+inference names the source document's discipline, beside always guessing the commonest one.
+``variants`` (name → :class:`ranker.Params`) score further settings on the same index and
+candidates in the same run (the ablation), e.g. the signal off or other ``knn`` values.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import math
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from xiake.matching import ranker
@@ -29,7 +38,12 @@ def load_beir(path: Path):
         for line in fh:
             if line.strip():
                 d = json.loads(line)
-                corpus[str(d["_id"])] = (d.get("title") or "", d.get("text") or "")
+                meta = d.get("metadata") or {}
+                corpus[str(d["_id"])] = (
+                    d.get("title") or "",
+                    d.get("text") or "",
+                    str(meta.get("discipline") or "").strip(),
+                )
     with open(path / "queries.jsonl", encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
@@ -63,7 +77,7 @@ def encode_corpus(dataset, encoder, progress=None, max_docs=None) -> int:
     """Fill the vector cache with the passages of a BEIR corpus (``--encode-only``)."""
     corpus, _queries, _qrels = load_beir(dataset)
     items = list(corpus.values())[:max_docs] if max_docs else list(corpus.values())
-    texts = [passage_text(t, x) for t, x in items]
+    texts = [passage_text(t, x) for t, x, _d in items]
     encoder.passages(texts, progress=progress)
     return len(texts)
 
@@ -98,21 +112,58 @@ def metrics(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict
     return {k: round(v / n, 4) for k, v in sums.items()}
 
 
-def _ours(pair):
-    title, text = pair
+def _ours(doc):
+    title, text, discipline = doc
     a = analyzer()
-    t, x = normalize(title), normalize(text)
-    # joined by spaces: what the index stores, and ~50× cheaper to send back from a worker
+    t, x, d = normalize(title), normalize(text), normalize(discipline)
+    # joined by spaces: what the index stores, and ~50× cheaper to send back from a worker;
+    # the discipline's name goes to ``tags`` and into the bigrams, as documents.tokenise does
     return (
         " ".join(a.tokens(t, normalized=True)),
         " ".join(a.tokens(x, normalized=True)),
-        " ".join(char_grams(t + "\n" + x, normalized=True)),
+        " ".join(a.tokens(d, normalized=True)),
+        " ".join(char_grams("\n".join(p for p in (t, x, d) if p), normalized=True)),
     )
 
 
-def _plain(pair):
-    title, text = pair
+def _plain(doc):
+    title, text, _discipline = doc
     return " ".join(plain_analyzer().tokens(f"{title} {text}"))
+
+
+def _same_candidates(a: ranker.Params, b: ranker.Params) -> bool:
+    """Whether two settings retrieve the same candidates (they differ only in the re-rank)."""
+    keep = ("knn", "discipline_weight", "soft_vote")
+    return {k: v for k, v in vars(a).items() if k not in keep} == {
+        k: v for k, v in vars(b).items() if k not in keep
+    }
+
+
+def _inference_accuracy(inferred: dict, qrels: dict, labels: dict) -> dict:
+    """Per system: how often the inferred discipline is the source document's (the top-grade
+    answer's), its mean confidence, and the commonest-discipline baseline on the same queries."""
+    truth = {}
+    for qid, rel in qrels.items():
+        top = max(rel.values())
+        own = [d for d, g in rel.items() if g == top and labels.get(d)]
+        if own:
+            truth[qid] = next(iter(labels[own[0]]))
+    if not truth:
+        return {}
+    common = Counter(truth.values()).most_common(1)[0][0]
+    out = {
+        "queries": len(truth),
+        "majority_baseline": round(sum(t == common for t in truth.values()) / len(truth), 4),
+    }
+    for name, per_query in inferred.items():
+        got = [(per_query.get(q), t) for q, t in truth.items() if q in per_query]
+        if not got or not any(inf for inf, _t in got):
+            continue
+        out[name] = {
+            "top1": round(sum(bool(inf) and inf.label == t for inf, t in got) / len(got), 4),
+            "mean_confidence": round(sum(inf.confidence for inf, _t in got) / len(got), 4),
+        }
+    return out
 
 
 def evaluate(
@@ -125,6 +176,7 @@ def evaluate(
     dense: bool = False,
     encoder=None,
     params: ranker.Params = ranker.DEFAULT,
+    variants: dict[str, ranker.Params] | None = None,
 ) -> dict:
     progress = progress or (lambda msg: print(msg, file=sys.stderr))
     corpus, queries, qrels = load_beir(dataset)
@@ -136,17 +188,28 @@ def evaluate(
     a, plain = analyzer(), plain_analyzer()
     out = {"dataset": str(dataset), "documents": len(corpus), "queries": len(queries)}
     pairs = list(corpus.values())
+    labels = {did: frozenset([d]) if d else frozenset() for did, (_t, _x, d) in corpus.items()}
+    has_labels = any(labels.values())
+    variants = dict(variants or {})
     with tempfile.TemporaryDirectory(prefix="xiake-eval-") as tmp:
         started = time.monotonic()
         toks = parallel_map(_ours, pairs)
         ours = LexicalIndex.create(Path(tmp) / "ours")
         ours.write(
-            {"key": did, "kind": "doc", "pk": i, "title": t, "body": b, "grams": g}
-            for i, (did, (t, b, g)) in enumerate(zip(corpus, toks, strict=True))
+            {"key": did, "kind": "doc", "pk": i, "title": t, "body": b, "tags": d, "grams": g}
+            for i, (did, (t, b, d, g)) in enumerate(zip(corpus, toks, strict=True))
         )
         out["index_seconds"] = round(time.monotonic() - started, 1)
         out["index_docs_per_second"] = round(len(corpus) / max(1e-9, out["index_seconds"]))
         progress(f"  our index: {len(corpus)} documents in {out['index_seconds']} s")
+        # the words of each document, for the feedback round (``prf_docs``)
+        words_of = {
+            did: f"{t} {b}".split() for did, (t, b, _d, _g) in zip(corpus, toks, strict=True)
+        }
+
+        def doc_terms(keys):
+            return {k: words_of.get(k, []) for k in keys}
+
         base = LexicalIndex.create(Path(tmp) / "base")
         btoks = parallel_map(_plain, pairs)
         base.write(
@@ -160,7 +223,7 @@ def evaluate(
 
             t0 = time.monotonic()
             vecs = encoder.passages(
-                [passage_text(t, x) for t, x in pairs],
+                [passage_text(t, x) for t, x, _d in pairs],
                 progress=lambda d, n: progress(f"  encoded {d}/{n}") if d % 512 == 0 else None,
             )
             dix = DenseIndex(vecs.shape[1], encoder.name)
@@ -168,14 +231,35 @@ def evaluate(
             out["dense_index_seconds"] = round(time.monotonic() - t0, 1)
             qvecs = dict(zip(queries, encoder.queries(list(queries.values())), strict=True))
             names += ["e5", "xiake-hybrid"]
+        names += list(variants)
         runs = {n: {} for n in names}
         timings = dict.fromkeys(names, 0.0)
         scores = {}
+        inferred = {n: {} for n in ("xiake", *variants)}
         for qid, text in queries.items():
             t0 = time.monotonic()
-            words, grams = ranker.lexical_rankings(ours, a, text, params=params)
-            hits = ranker.fuse(words, grams, None, params)[:100]
+            words, grams = ranker.lexical_rankings(
+                ours, a, text, params=params, doc_terms=doc_terms
+            )
+            fused = ranker.fuse(words, grams, None, params)
+            hits, _lifts, inferred["xiake"][qid] = ranker.label_rerank(fused, labels, params=params)
+            hits = hits[:100]
             t1 = time.monotonic()
+            for name, vp in variants.items():
+                tv = time.monotonic()
+                vwords, vgrams = (
+                    (words, grams)
+                    if _same_candidates(vp, params)
+                    else ranker.lexical_rankings(ours, a, text, params=vp, doc_terms=doc_terms)
+                )
+                vhits, _l, inferred[name][qid] = ranker.label_rerank(
+                    ranker.fuse(vwords, vgrams, None, vp), labels, params=vp
+                )
+                runs[name][qid] = [k for k, _s in vhits[:100]]
+                # the shared candidates' cost counts for every variant that reuses them
+                timings[name] += (time.monotonic() - tv) + (
+                    (t1 - t0) if _same_candidates(vp, params) else 0.0
+                )
             bhits = ranker.baseline(base, plain, text, limit=100)
             t2 = time.monotonic()
             timings["xiake"] += t1 - t0
@@ -187,7 +271,9 @@ def evaluate(
                 t3 = time.monotonic()
                 dhits = dix.search(qvecs[qid], 100)
                 t4 = time.monotonic()
-                hybrid = ranker.fuse(words, grams, dhits, params)[:100]
+                hybrid = ranker.label_rerank(
+                    ranker.fuse(words, grams, dhits, params), labels, params=params
+                )[0][:100]
                 t5 = time.monotonic()
                 timings["e5"] += t4 - t3
                 timings["xiake-hybrid"] += (t1 - t0) + (t5 - t3)
@@ -201,6 +287,8 @@ def evaluate(
         }
         for name, run in runs.items()
     }
+    if has_labels:
+        out["discipline_inference"] = _inference_accuracy(inferred, qrels, labels)
     if dense:
         out["note"] = "e5/xiake-hybrid ms_per_query exclude query encoding (vectors cached)"
     if run_file:

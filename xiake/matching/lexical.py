@@ -174,6 +174,11 @@ class LexicalIndex:
     def doc_freq(self, field: str, term: str) -> int:
         return self.index.searcher().doc_freq(field, term)
 
+    def doc_freqs(self, field: str, terms) -> dict[str, int]:
+        """Document frequencies of many terms from one searcher."""
+        searcher = self.index.searcher()
+        return {t: searcher.doc_freq(field, t) for t in terms}
+
 
 def rrf(
     rankings: list[list[tuple[str, float]]], k: int = 60, weights=None

@@ -126,6 +126,8 @@ def triage_section(request, resource, obj):
         return None
     if not (_may_triage(request.user) or resource.policy().can(request.user, obj, "change")):
         return None
+    from xiake.matching import api
+
     suggestions = triage.suggest_industry(request.user, obj) if obj.industry_id is None else []
     return render_to_string(
         "matching/triage_section.html",
@@ -133,6 +135,8 @@ def triage_section(request, resource, obj):
             "triage": triage.triage(obj),
             "vague_below": triage.VAGUE_BELOW,
             "suggestions": suggestions,
+            # a demand declares no discipline: suggest the one its nearest records share
+            "discipline_suggestions": api.suggest_discipline(request.user, obj),
         },
         request=request,
     )

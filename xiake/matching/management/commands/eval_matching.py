@@ -1,12 +1,52 @@
 """xiake eval_matching --dataset DIR [--json] [--run-file PATH] [--max-queries N] [--max-docs N]
-[--dense] [--encode-only]"""
+[--dense] [--encode-only] [--param NAME=VALUE …] [--variant LABEL:NAME=VALUE,… …]"""
 
+import dataclasses
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from xiake.matching import ranker
 from xiake.matching.evaluation import encode_corpus, evaluate
+
+TUNABLE = (
+    "synonym_weight",
+    "gram_weight",
+    "dense_weight",
+    "max_df",
+    "knn",
+    "discipline_weight",
+    "soft_vote",
+    "prf_docs",
+    "prf_terms",
+    "prf_weight",
+    "idf_power",
+    "long_query_terms",
+)
+
+
+def parse_params(text: str, base: ranker.Params = ranker.DEFAULT) -> ranker.Params:
+    """``knn=5,discipline_weight=0.2`` → Params; a clear error names the bad setting."""
+    changes = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in TUNABLE:
+            raise CommandError(
+                f"bad setting {item!r}: use NAME=VALUE with NAME one of {', '.join(TUNABLE)}"
+            )
+        kind = type(getattr(base, name))
+        try:
+            if kind is bool:
+                if value.strip().lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(value)
+                changes[name] = value.strip().lower() in ("true", "1")
+                continue
+            changes[name] = kind(value)
+        except ValueError as exc:
+            raise CommandError(f"bad value for {name}: {value!r} is not a {kind.__name__}") from exc
+    return dataclasses.replace(base, **changes)
 
 
 class Command(BaseCommand):
@@ -29,6 +69,18 @@ class Command(BaseCommand):
             "--segmenter",
             choices=("rjieba", "jieba"),
             help="segment with this jieba (default: settings.MATCHING_SEGMENTER, else rjieba)",
+        )
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            help="ranker setting for the xiake system, e.g. discipline_weight=0.2 (repeatable)",
+        )
+        parser.add_argument(
+            "--variant",
+            action="append",
+            default=[],
+            help="extra system on the same index, LABEL:knn=5,discipline_weight=0 (repeatable)",
         )
         parser.add_argument(
             "--encode-only",
@@ -66,6 +118,15 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"{n} passages cached for {encoder.name}")
             return
+        params = ranker.DEFAULT
+        for item in opts["param"]:
+            params = parse_params(item, params)
+        variants = {}
+        for item in opts["variant"]:
+            label, sep, settings_ = item.partition(":")
+            if not sep or not label.strip():
+                raise CommandError(f"bad variant {item!r}: use LABEL:NAME=VALUE,…")
+            variants[label.strip()] = parse_params(settings_, params)
         result = evaluate(
             path,
             max_queries=opts["max_queries"],
@@ -74,6 +135,8 @@ class Command(BaseCommand):
             dense=opts["dense"],
             encoder=self._encoder() if opts["dense"] else None,
             progress=lambda m: self.stderr.write(m),
+            params=params,
+            variants=variants,
         )
         if opts["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
@@ -86,3 +149,15 @@ class Command(BaseCommand):
         self.stdout.write("system       " + "".join(f"{n:>19}" for n in names))
         for system, row in result["systems"].items():
             self.stdout.write(f"{system:<13}" + "".join(f"{row[n]:>19}" for n in names))
+        inference = result.get("discipline_inference")
+        if inference:
+            self.stdout.write(
+                f"discipline inferred for {inference['queries']} queries; "
+                f"commonest-discipline baseline {inference['majority_baseline']}"
+            )
+            for system, row in inference.items():
+                if isinstance(row, dict):
+                    self.stdout.write(
+                        f"  {system:<13} top-1 {row['top1']}, mean confidence "
+                        f"{row['mean_confidence']}"
+                    )
