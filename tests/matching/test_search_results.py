@@ -44,6 +44,7 @@ def reference(user, q, type_=None, filters=None, limit=20):
         public_only=api._public_only(user),
         limit=min(500, limit * 5),
     )
+    hits, lifts, _inference = ranker.label_rerank(hits, api.discipline_labels(user, hits))
     visible = []
     for key, score in hits:
         kind, pk = key.split(":")
@@ -59,11 +60,9 @@ def reference(user, q, type_=None, filters=None, limit=20):
         whole = normalize("\n".join(texts.values()))
         body = normalize(" ".join(t for t in (texts["body"], texts["indicators"]) if t))
         found = [t for t, _w in sorted(terms.items(), key=lambda kv: -kv[1]) if t in whole]
-        page.append(
-            api.Match(m.kind, m.obj, m.score / top, found, api.highlight(body, found)).as_dict()
-            | {"org": str(m.obj.owner_org)}
-        )
-    return page, api._facets(visible)
+        page.append(api.Match(m.kind, m.obj, m.score / top, found, api.highlight(body, found)))
+    api._add_discipline_signals(page, lifts)  # the ranker's discipline agreement, as search adds it
+    return [m.as_dict() | {"org": str(m.obj.owner_org)} for m in page], api._facets(visible)
 
 
 @pytest.mark.parametrize(
