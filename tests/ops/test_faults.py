@@ -123,7 +123,7 @@ def test_a_worker_killed_mid_fan_out_is_replaced_and_every_subscriber_is_told_on
     assert "1 tasks requeued" in output
 
 
-LEASE = 6  # seconds: TASK_WORKER_LEASE_SECONDS of both "nodes" below
+LEASE = 8  # seconds: TASK_WORKER_LEASE_SECONDS of both "nodes" below
 
 
 def leases(site):

@@ -165,7 +165,7 @@ def test_the_heartbeat_thread_renews_the_lease_and_stops_the_worker_when_it_is_t
         lost.append(reason)
         event.set()
 
-    beat = lease.Heartbeat("node-a:thread", lease=1.2, on_lost=on_lost).start()
+    beat = lease.Heartbeat("node-a:thread", lease=6, on_lost=on_lost).start()
     try:
         first = WorkerHeartbeat.objects.get(worker_id="node-a:thread").seen_at
         assert wait_until(
