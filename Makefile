@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test install install-test system-packages assets messages migrate demo serve \
         lint test-sqlite test-postgres test-slow test-fuzz-api bench wheelhouse clean
 
-# gunicorn serves the pages; scripts/serve.py starts `xiake db_worker` beside it for the
+# gunicorn serves the pages; scripts/serve.py starts `xiake task_worker` beside it for the
 # background tasks (compilations, pushes, e-mails) and stops both together.
 # The demo runs without FIELD_ENCRYPTION_KEYS: a key pair is generated into var/ (production sets
 # the keys in the environment; `migrate` refuses to run without them otherwise).

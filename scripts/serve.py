@@ -7,7 +7,7 @@ Usage::
 
 Everything after ``--`` is the server's command line. When the task backend is the database
 queue (``django_tasks_db``, the default; see ``TASKS`` in xiake/settings.py) the script also
-starts ``xiake db_worker`` for every queue, which runs the compilations, pushes and e-mails the
+starts ``xiake task_worker`` (django_tasks_db's ``db_worker`` holding a lease) for every queue, which runs the compilations, pushes and e-mails the
 pages enqueue. With another backend (``TASKS_BACKEND``, e.g. the immediate one) no worker is
 needed and only the server runs.
 
@@ -20,7 +20,8 @@ when the server exits, the worker is stopped and the script exits with the serve
 Each worker gets an id naming this host (``xiake.ops.workers``). Before a worker starts, and
 again before a dead one is replaced, ``xiake requeue_tasks`` puts the tasks a killed worker left
 RUNNING back in the queue, so they run again instead of staying half done
-(tests/ops/test_faults.py kills a worker in the middle of a push fan-out).
+(tests/ops/test_faults.py kills a worker in the middle of a push fan-out). On another node the
+worker's lease does the same after ``TASK_WORKER_LEASE_SECONDS`` (``xiake.ops.lease``).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     worker_cmd = None
     if database_queue():
-        worker_cmd = [sys.executable, "-m", "xiake", "db_worker", "--queue-name", "*"]
+        worker_cmd = [sys.executable, "-m", "xiake", "task_worker", "--queue-name", "*"]
         worker_cmd += ["--no-reload", "--verbosity", "1"]
 
     stopping = False

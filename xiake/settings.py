@@ -172,13 +172,16 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 120)
 PORTAL_ATTEMPTS_PER_HOUR = env_int("PORTAL_ATTEMPTS_PER_HOUR", 10)
 
 # Background tasks (compilations, pushes, e-mails) are rows in the database; `make run` starts
-# `xiake db_worker` beside gunicorn to run them. TASKS_BACKEND may name another backend, e.g.
+# `xiake task_worker` beside gunicorn to run them. TASKS_BACKEND may name another backend, e.g.
 # django_tasks.backends.immediate.ImmediateBackend to run each task inside the request.
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task worker (`xiake task_worker`) renews its lease every 1/6 of this; when a worker has not
+# renewed it for this long (it died, or its node did), any other worker runs its tasks again.
+TASK_WORKER_LEASE_SECONDS = env_int("TASK_WORKER_LEASE_SECONDS", 120)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -4,6 +4,7 @@ missing keys, rotation, blind indexes, the key check, the data migration and the
 import io
 import json
 import os
+import pickle
 from types import SimpleNamespace
 
 import pytest
@@ -76,8 +77,10 @@ def test_empty_stays_empty_and_sql_comparisons_are_refused(orgs, db):
 def test_a_wrong_or_missing_key_is_a_clear_error_not_garbage(orgs, db):
     expert = f.make_expert(orgs["university"], phone=PHONE)
     with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_B], FIELD_INDEX_KEY=INDEX):
+        row = Expert.objects.get(pk=expert.pk)  # decryption waits for the first read
+        assert row.name == expert.name
         with pytest.raises(crypto.FieldDecryptionError) as exc:
-            Expert.objects.get(pk=expert.pk)
+            row.phone  # noqa: B018 - the read is the test
         assert "catalog.Expert.phone" in str(exc.value)
         assert "FIELD_ENCRYPTION_KEYS" in str(exc.value)
     # a plain value left in the column (data migration not run) is named as such
@@ -85,7 +88,9 @@ def test_a_wrong_or_missing_key_is_a_clear_error_not_garbage(orgs, db):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE catalog_expert SET phone = %s WHERE id = %s", [PHONE, expert.pk])
     with pytest.raises(crypto.FieldDecryptionError, match="not encrypted"):
-        Expert.objects.get(pk=expert.pk)
+        Expert.objects.get(pk=expert.pk).phone  # noqa: B018
+    with pytest.raises(crypto.FieldDecryptionError, match="not encrypted"):
+        list(Expert.objects.values_list("phone", flat=True))
 
 
 @pytest.mark.parametrize(
@@ -129,7 +134,7 @@ def test_rotation_keeps_data_readable_and_moves_it_to_the_new_key(orgs, users, d
         assert Organization.objects.get(pk=org.pk).contact_phone == "025-1234567"
     with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_A], FIELD_INDEX_KEY=INDEX):
         with pytest.raises(crypto.FieldDecryptionError):
-            Expert.objects.get(pk=expert.pk)
+            Expert.objects.get(pk=expert.pk).phone  # noqa: B018
 
 
 def test_rotation_check_counts_values_under_old_keys(orgs, db):
@@ -285,3 +290,67 @@ def test_an_import_writes_encrypted_phones_and_a_reimport_changes_nothing(orgs, 
     assert changed["updated"] == 1
     assert raw(Expert, "phone", expert.pk).startswith(crypto.TOKEN_PREFIX)
     assert Expert.objects.get(pk=expert.pk).phone == "13900001111"
+
+
+# -- decryption on first read -------------------------------------------------------------------
+
+
+def test_rows_read_without_their_phone_decrypt_nothing(orgs, db):
+    """Under a key that opens none of the tokens, whatever does not read the phone still works:
+    so it decrypted nothing (a list or an export without the column, a select_related owner)."""
+    org = f.make_org("懒解密测试公司", "enterprise", contact_phone="025-1234567")
+    experts = [f.make_expert(org, name=f"懒解密专家{i}", phone=f"1381234000{i}") for i in range(3)]
+    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_B], FIELD_INDEX_KEY=INDEX):
+        rows = list(Expert.objects.filter(owner_org=org).select_related("owner_org").order_by("pk"))
+        assert [e.name for e in rows] == [e.name for e in experts]
+        assert rows[0].owner_org.name == "懒解密测试公司"
+        with pytest.raises(crypto.FieldDecryptionError, match="catalog.Expert.phone"):
+            rows[0].phone  # noqa: B018
+        with pytest.raises(crypto.FieldDecryptionError, match="accounts.Organization"):
+            rows[0].owner_org.contact_phone  # noqa: B018
+    again = Expert.objects.get(pk=experts[2].pk)
+    assert isinstance(again.__dict__["phone"], crypto.Ciphertext)  # unread: still the token
+    assert again.phone == "13812340002"
+    assert again.__dict__["phone"] == "13812340002"  # read once: the plain text is kept
+
+
+def test_values_give_plain_text_also_across_relations_and_in_every_shape(orgs, db):
+    org = f.make_org("值查询测试公司", "enterprise", contact_phone="025-7654321")
+    expert = f.make_expert(org, phone=PHONE)
+    qs = Expert.objects.filter(pk=expert.pk)
+    assert list(qs.values("phone", "owner_org__contact_phone")) == [
+        {"phone": PHONE, "owner_org__contact_phone": "025-7654321"}
+    ]
+    assert list(qs.values_list("pk", "phone")) == [(expert.pk, PHONE)]
+    assert list(qs.values_list("phone", flat=True)) == [PHONE]
+    named = qs.values_list("phone", named=True)[0]
+    assert named.phone == PHONE and type(named.phone) is str
+    org_phone = Organization.objects.filter(pk=org.pk).values_list("contact_phone", flat=True)
+    assert list(org_phone) == ["025-7654321"]
+    # a plain Django manager (no PlaintextValuesMixin) hands out the token, which still reads as
+    # its plain text where that is unambiguous
+    token = Expert._base_manager.filter(pk=expert.pk).values_list("phone", flat=True)[0]
+    assert isinstance(token, crypto.Ciphertext) and PHONE not in repr(token)
+    assert str(token) == PHONE and token == PHONE and f"{token}" == PHONE
+
+
+def test_every_model_with_an_encrypted_field_gives_plain_values():
+    for model, fields, _indexes in crypto.encrypted_fields():
+        if any(isinstance(x, crypto.EncryptedCharField) for x in fields):
+            assert isinstance(model._default_manager.all(), crypto.PlaintextValuesMixin), model
+
+
+def test_an_unread_phone_survives_save_deferral_and_pickling_unchanged(orgs, users, db):
+    expert = f.make_expert(orgs["university"], phone=PHONE)
+    loaded = Expert.objects.get(pk=expert.pk)
+    loaded.name = "只改了姓名的专家"
+    loaded.save()  # the phone was never read
+    assert Expert.objects.get(pk=expert.pk).phone == PHONE
+    update = ChangeRecord.objects.filter(
+        object_id=str(expert.pk), content_type__model="expert", action="update"
+    ).latest("pk")
+    assert update.before.get("phone") == update.after.get("phone")  # no phone change logged
+    deferred = Expert.objects.only("name").get(pk=expert.pk)
+    assert deferred.phone == PHONE
+    copied = pickle.loads(pickle.dumps(Expert.objects.get(pk=expert.pk)))
+    assert copied.phone == PHONE

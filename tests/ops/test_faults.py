@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
 import sys
+import time
 
 import pytest
 
@@ -119,6 +121,52 @@ def test_a_worker_killed_mid_fan_out_is_replaced_and_every_subscriber_is_told_on
     assert state["claims"] == 2, output  # the dead worker's claim, then the new worker's
     assert state["per_user"] == [[f"sub{i:02d}", 1] for i in range(SUBSCRIBERS)], output
     assert "1 tasks requeued" in output
+
+
+LEASE = 8  # seconds: TASK_WORKER_LEASE_SECONDS of both "nodes" below
+
+
+def leases(site):
+    return site.query(
+        """
+        from xiake.ops.models import WorkerHeartbeat
+        result = {w: e is not None for w, e in
+                  WorkerHeartbeat.objects.values_list("worker_id", "expired_at")}
+        """
+    )
+
+
+def test_a_worker_killed_on_one_node_gives_its_task_to_another_nodes_worker_after_its_lease(site):
+    """Two workers as on two app nodes (ids of no real host, so no process check can help): the
+    first is stopped mid fan-out, alive, and keeps its task for two whole leases; killed, its
+    lease lapses and the second runs the task again, to the end, exactly once."""
+    pk = publish_achievement_with_subscribers(site)
+    worker = [sys.executable, "-m", "xiake", "task_worker", "--queue-name", "*", "--no-reload"]
+    worker += ["--no-startup-delay", "--interval", "0.2", "--worker-id"]
+    lease = {"TASK_WORKER_LEASE_SECONDS": str(LEASE)}
+    env_a = site.fault_env("fanout", 1, XIAKE_FAULT_BATCH="5", **lease)
+    node_a = site.start([*worker, "node-a:worker"], env=env_a)
+    worker_pid = site.wait_for_fault(node_a, timeout=180)
+    node_b = site.start([*worker, "node-b:worker"], env={**site.env, **lease})
+
+    time.sleep(2 * LEASE)  # node A is alive (stopped in its task) and renews its lease
+    half = fanout_state(site, pk)
+    assert half["push"] == "RUNNING" and half["claims"] == 1, site.output(node_b)
+    assert len(half["per_user"]) == 5, half
+    assert leases(site) == {"node-a:worker": False, "node-b:worker": False}
+
+    kill(worker_pid)  # node A is gone for good: nothing restarts it
+    state = fanout_state(site, pk, wait_until_finished=180)
+    output = site.output(node_b)
+    assert state["push"] == "SUCCESSFUL", output
+    assert state["claims"] == 2, output  # node A's claim, then node B's
+    assert state["per_user"] == [[f"sub{i:02d}", 1] for i in range(SUBSCRIBERS)], output
+    assert node_b.poll() is None, output  # node B keeps serving the queue
+    assert leases(site) == {"node-a:worker": True, "node-b:worker": False}
+
+    node_b.send_signal(signal.SIGTERM)  # a normal stop gives the lease up
+    assert node_b.wait(timeout=60) == 0, site.output(node_b)
+    assert leases(site) == {"node-a:worker": True, "node-b:worker": True}
 
 
 def test_requeue_leaves_a_live_workers_task_alone_and_fails_one_that_keeps_killing_workers(site):

@@ -5,7 +5,11 @@ One mechanism for every app:
 - :class:`EncryptedCharField` — a text field stored as a Fernet token (AES-128-CBC + HMAC-SHA256,
   from the ``cryptography`` package). The application reads and writes plain text; SQL sees only
   tokens, so the field cannot be searched, compared or ordered in SQL (lookups other than
-  ``isnull`` are refused with a message saying so).
+  ``isnull`` are refused with a message saying so). A row read from the database keeps the token
+  (:class:`Ciphertext`) until the attribute is first read: a list or an export that never shows
+  the phone (or the phone of a ``select_related`` organisation) decrypts nothing. ``.values()`` and
+  ``.values_list()`` of the project's querysets (:class:`PlaintextValuesMixin`, part of
+  ``RestrictedQuerySet``) still give plain text.
 - :class:`BlindIndexField` — beside an encrypted field where equality is needed (duplicate
   detection, idempotent imports): the HMAC-SHA256 of the *normalised* value under a separate key,
   kept by ``pre_save``. ``Model.objects.filter(phone_index=blind_index(value))`` finds equal values
@@ -43,6 +47,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 
 # Fernet tokens are url-safe base64 of a version byte 0x80 followed by a timestamp: "gAAAAA…".
 TOKEN_PREFIX = "gAAAAA"
@@ -203,6 +208,8 @@ class _EncryptedColumn:
         return decrypt(value, _label(self))
 
     def get_db_prep_value(self, value, connection, prepared=False):
+        if isinstance(value, Ciphertext):  # read and written back unread: already a token
+            return value.token
         value = self.get_prep_value(value) if not prepared else value
         if value in (None, ""):
             return value
@@ -220,21 +227,127 @@ class _EncryptedColumn:
         raise FieldError(f"{_label(self)} is encrypted and cannot be transformed in SQL.")
 
 
+class Ciphertext:
+    """A token as read from the database, decrypted only when its plain text is asked for.
+
+    Model attributes never show it (:class:`_DecryptOnRead` swaps it for the plain text on first
+    read), nor do ``.values()`` rows of a :class:`PlaintextValuesMixin` queryset. Anywhere else it
+    behaves as its plain text where that is unambiguous (``str()``, ``==``, ``hash``).
+    """
+
+    __slots__ = ("token", "label")
+
+    def __init__(self, token: str, label: str):
+        self.token, self.label = token, label
+
+    def plain(self) -> str:
+        return decrypt(self.token, self.label)
+
+    __str__ = plain
+
+    def __eq__(self, other):
+        if isinstance(other, Ciphertext):
+            return self.token == other.token or self.plain() == other.plain()
+        return self.plain() == other if isinstance(other, str) else NotImplemented
+
+    def __hash__(self):
+        return hash(self.plain())
+
+    def __repr__(self):
+        return f"<Ciphertext of {self.label}>"
+
+
+def plain(value):
+    """``value`` with a :class:`Ciphertext` replaced by its plain text."""
+    return value.plain() if isinstance(value, Ciphertext) else value
+
+
+class _DecryptOnRead(DeferredAttribute):
+    """The attribute of an :class:`EncryptedCharField`: holds the row's :class:`Ciphertext` and
+    decrypts it the first time it is read (then keeps the plain text). A data descriptor, so the
+    instance's ``__dict__`` does not shadow it; deferred loading works as for any field."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        data = instance.__dict__
+        name = self.field.attname
+        value = data[name] if name in data else super().__get__(instance, cls)
+        if isinstance(value, Ciphertext):
+            value = data[name] = value.plain()
+        return value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
+
+
 class EncryptedCharField(_EncryptedColumn, models.CharField):
     """A short text (phone, ID number) stored encrypted; ``max_length`` limits the plain text.
 
     The column is unlimited text (a token is about 100 characters for an 11-digit number). Empty
-    values stay empty, so "not given" remains visible; everything else is a token.
+    values stay empty, so "not given" remains visible; everything else is a token, decrypted when
+    the attribute is first read (:class:`Ciphertext`).
     """
+
+    descriptor_class = _DecryptOnRead
 
     def get_internal_type(self):
         return "TextField"
 
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return Ciphertext(value, _label(self))
+
+    def from_db_value_eagerly(self, value, expression, connection):
+        """What ``from_db_value`` did before decryption became lazy (the benchmark's baseline)."""
+        return super().from_db_value(value, expression, connection)
+
     def audit_value(self, value, row):
         """What the change log keeps: a short digest that shows a change, never the value."""
+        value = plain(value)
         if not value or str(value).startswith("[encrypted"):  # already hidden (a re-snapshot)
             return value
         return f"[encrypted #{blind_index(str(value), 'text')[:8]}]"
+
+
+def _reveal(row):
+    """A ``.values()``/``.values_list()`` row with its :class:`Ciphertext` values decrypted."""
+    if isinstance(row, Ciphertext):
+        return row.plain()
+    if isinstance(row, dict):
+        if any(isinstance(v, Ciphertext) for v in row.values()):
+            return {k: plain(v) for k, v in row.items()}
+        return row
+    if isinstance(row, tuple) and any(isinstance(v, Ciphertext) for v in row):
+        values = [plain(v) for v in row]
+        return type(row)(*values) if hasattr(row, "_fields") else tuple(values)
+    return row
+
+
+@functools.cache
+def _plaintext_iterable(iterable_class):
+    class PlaintextIterable(iterable_class):
+        def __iter__(self):
+            return map(_reveal, super().__iter__())
+
+    PlaintextIterable.__name__ = f"Plaintext{iterable_class.__name__}"
+    return PlaintextIterable
+
+
+class PlaintextValuesMixin:
+    """QuerySet mixin: ``.values()``/``.values_list()`` rows hold the plain text of encrypted
+    fields (also across relations, ``owner_org__contact_phone``), as model attributes do."""
+
+    def values(self, *fields, **expressions):
+        clone = super().values(*fields, **expressions)
+        clone._iterable_class = _plaintext_iterable(clone._iterable_class)
+        return clone
+
+    def values_list(self, *fields, flat=False, named=False):
+        clone = super().values_list(*fields, flat=flat, named=named)
+        clone._iterable_class = _plaintext_iterable(clone._iterable_class)
+        return clone
 
 
 class BlindIndexField(models.CharField):

@@ -2,8 +2,10 @@
 
 from django.db import models
 
+from xiake.core.crypto import PlaintextValuesMixin
 
-class RestrictedQuerySet(models.QuerySet):
+
+class RestrictedQuerySet(PlaintextValuesMixin, models.QuerySet):
     def restrict(self, user, action: str = "view"):
         """Only the rows ``user`` may ``action`` (view, change, delete, review), per the model's policy."""
         policy = getattr(self.model, "policy", None)

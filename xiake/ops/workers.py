@@ -13,7 +13,8 @@ process here carries that id on its command line is abandoned: :func:`requeue_ab
 READY again, and fails it instead after ``MAX_ATTEMPTS`` claims (a task that kills its worker every
 time must not kill the next one too). serve.py calls it (``xiake requeue_tasks``) before it starts
 a worker and before each restart. Tasks of workers on other hosts, or started by hand with a
-random id, are left alone: only ``--worker ID`` names them.
+random id, are left alone here: only ``--worker ID`` names them, and the workers' leases
+(``xiake.ops.lease``, the other path to :func:`requeue_or_fail`) hand them back from any node.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import logging
 import os
 import secrets
 import socket
+import traceback
 from pathlib import Path
 
-from django.db import transaction
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 logger = logging.getLogger(__name__)
@@ -65,45 +67,70 @@ def abandoned(last: str, live: set[str], named: set[str]) -> bool:
     return last.startswith(f"{host()}:") and last not in live
 
 
-def requeue_abandoned(worker_ids=()) -> dict:
-    """READY again (or FAILED after MAX_ATTEMPTS claims) every RUNNING task whose worker is gone."""
+def running_tasks() -> list[tuple]:
+    """``(pk, worker ids, task path, started_at)`` of every RUNNING task (a handful at most)."""
     from django_tasks_db.models import DBTaskResult
 
-    named = set(worker_ids)
-    running = list(
+    return list(
         DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
-            "pk", "worker_ids", "task_path"
+            "pk", "worker_ids", "task_path", "started_at"
         )
     )
+
+
+def requeue_or_fail(pk, claimants: list, task_path: str, started_at, why: str) -> str | None:
+    """Put one RUNNING task back in the queue, or fail it after ``MAX_ATTEMPTS`` claims.
+
+    A single conditional UPDATE on the claim as it was read (still RUNNING, same ``started_at``,
+    which every claim sets anew): if the task finished meanwhile, or another sweep or worker got
+    there first, nothing changes. Returns ``"requeued"``, ``"failed"`` or None (left alone).
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    claim = DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING)
+    claim = claim.filter(started_at=started_at) if started_at else claim.filter(started_at=None)
+    last = claimants[-1] if claimants else ""
+    if len(claimants) >= MAX_ATTEMPTS:
+        error = RuntimeError(
+            f"the worker died {len(claimants)} times while running this task "
+            f"({', '.join(claimants)}); not tried again"
+        )
+        changed = claim.update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
+            traceback="".join(traceback.format_exception(error)),
+            return_value=None,
+        )
+        if changed:
+            logger.error("task %s (%s) failed: its workers kept dying", pk, task_path)
+            return "failed"
+        return None
+    if claim.update(status=TaskResultStatus.READY, started_at=None):
+        logger.warning("task %s (%s) requeued: worker %s %s", pk, task_path, last, why)
+        return "requeued"
+    return None
+
+
+def requeue_abandoned(worker_ids=()) -> dict:
+    """READY again (or FAILED after MAX_ATTEMPTS claims) every RUNNING task whose worker is gone
+    from this host (or is one of ``worker_ids`` and not running here)."""
+    from xiake.ops.lease import expire_workers
+
+    named = set(worker_ids)
+    running = running_tasks()
+    counts = {"requeued": 0, "failed": 0}
     if not running:
-        return {"requeued": 0, "failed": 0}
+        return counts
     live = live_worker_ids() if os.path.isdir("/proc") else set()
-    requeued = failed = 0
-    for pk, claimants, task_path in running:
+    gone = set()
+    for pk, claimants, task_path, started_at in running:
         last = claimants[-1] if claimants else ""
         if not abandoned(last, live, named):
             continue
-        with transaction.atomic():
-            row = (
-                DBTaskResult.objects.select_for_update()
-                .filter(pk=pk, status=TaskResultStatus.RUNNING)
-                .first()
-            )
-            if row is None or (row.worker_ids or [""])[-1] != last:
-                continue  # finished or claimed again meanwhile
-            if len(row.worker_ids) >= MAX_ATTEMPTS:
-                row.set_failed(
-                    RuntimeError(
-                        f"the worker died {len(row.worker_ids)} times while running this task "
-                        f"({', '.join(row.worker_ids)}); not tried again"
-                    )
-                )
-                logger.error("task %s (%s) failed: its workers kept dying", pk, task_path)
-                failed += 1
-            else:
-                row.status = TaskResultStatus.READY
-                row.started_at = None
-                row.save(update_fields=["status", "started_at"])
-                logger.warning("task %s (%s) requeued: worker %s is gone", pk, task_path, last)
-                requeued += 1
-    return {"requeued": requeued, "failed": failed}
+        gone.add(last)
+        outcome = requeue_or_fail(pk, claimants, task_path, started_at, "is gone")
+        if outcome:
+            counts[outcome] += 1
+    expire_workers(gone)  # their leases too: known dead, no need to wait for them to lapse
+    return counts

@@ -2,13 +2,15 @@
 
 from django.core.management.base import BaseCommand
 
+from xiake.ops.lease import sweep
 from xiake.ops.workers import requeue_abandoned
 
 
 class Command(BaseCommand):
     help = (
-        "Put RUNNING tasks whose worker (of this host, or named with --worker) no longer runs "
-        "back in the queue; scripts/serve.py runs this before it starts a worker."
+        "Put RUNNING tasks whose worker no longer runs back in the queue: workers of this host "
+        "(or named with --worker) without a process, and workers of any host whose lease "
+        "(TASK_WORKER_LEASE_SECONDS) lapsed; scripts/serve.py runs this before it starts a worker."
     )
 
     def add_arguments(self, parser):
@@ -21,9 +23,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, worker=(), **opts):
-        result = requeue_abandoned(worker)
-        if result["requeued"] or result["failed"] or opts["verbosity"] > 1:
+        here = requeue_abandoned(worker)
+        leased = sweep()
+        requeued, failed = here["requeued"] + leased["requeued"], here["failed"] + leased["failed"]
+        if requeued or failed or opts["verbosity"] > 1:
             self.stdout.write(
-                f"{result['requeued']} tasks requeued, {result['failed']} failed after "
-                "repeated worker deaths"
+                f"{requeued} tasks requeued, {failed} failed after repeated worker deaths"
             )
