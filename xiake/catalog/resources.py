@@ -129,6 +129,8 @@ class ExpertResource(Resource):
         "bio",
         "phone",
         "email",
+        "id_type",
+        "id_number",
     )
     detail_fields = (*form_fields, "achievements")
     natural_key = ("owner_org", "name")
@@ -209,6 +211,8 @@ class TransferStaffResource(Resource):
         "expertise",
         "phone",
         "email",
+        "id_type",
+        "id_number",
     )
     natural_key = ("owner_org", "name")
     url_prefix = "transfer-staff/"

@@ -1,8 +1,10 @@
 """Serializers built from a resource: taxonomy terms by code, organisations by id (+ name)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from xiake.core.masking import masked_values
+from xiake.core.identity import row_checked_fields
+from xiake.core.masking import masked_values, record_identity_reveal
 
 
 class TermField(serializers.SlugRelatedField):
@@ -19,13 +21,41 @@ class TermField(serializers.SlugRelatedField):
 
 
 class ResourceSerializer(serializers.ModelSerializer):
-    """Masks contact fields for users who may not see them; adds display names of relations."""
+    """Masks contact fields and identity numbers for users who may not see them (a full identity
+    number read through the API is recorded in the audit log); adds display names of relations;
+    checks the values that depend on others of the same record (an identity number against its
+    document type), as the forms and the importer do."""
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return masked_values(instance, user, data)
+        data = masked_values(instance, user, data)
+        if request is not None and request.method == "GET":
+            record_identity_reveal(instance, user, data)
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        checked = [f for f in row_checked_fields(self.Meta.model) if f.name in attrs]
+        if checked:
+            # a partial update checks the new number against the stored type and vice versa
+            row = {f.name: getattr(self.instance, f.name) for f in checked} if self.instance else {}
+            for f in checked:
+                if self.instance is not None and f.type_field:
+                    row[f.type_field] = getattr(self.instance, f.type_field)
+            row.update(attrs)
+            errors = {}
+            for f in checked:
+                try:
+                    f.clean_row(row)
+                except DjangoValidationError as exc:
+                    errors[f.name] = exc.messages
+                else:
+                    attrs[f.name] = row[f.name]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 def serializer_for(resource):
