@@ -323,3 +323,19 @@ def test_an_import_stores_numbers_encrypted_and_a_reimport_changes_nothing(orgs,
     assert changed["updated"] == 1
     assert raw(TransferStaff, "id_number_index", staff.pk) == crypto.blind_index(NUMBER, "text")
     assert TransferStaff.objects.get(pk=staff.pk).id_number == NUMBER
+
+
+def test_the_form_and_the_api_name_a_number_another_record_already_has(orgs, users, expert):
+    other = f.make_expert(orgs["university"], id_number=OTHER)
+    url = reverse(resource_for(Expert).url_name("edit"), args=[other.pk])
+    data = {"name": other.name, "title": other.title, "id_type": "resident", "id_number": NUMBER}
+    page = client_for(users["university"]).post(url, data).content.decode()
+    assert "已有其他记录使用该证件号码" in page
+    api = api_for(users["university"])
+    response = api.patch(f"/api/v1/experts/{other.pk}/", {"id_number": NUMBER}, format="json")
+    assert response.status_code == 400
+    assert "已有其他记录使用该证件号码" in json.dumps(response.json(), ensure_ascii=False)
+    # its own number is no clash
+    same = api.patch(f"/api/v1/experts/{other.pk}/", {"id_number": OTHER.lower()}, format="json")
+    assert same.status_code == 200, same.content
+    assert Expert.objects.get(pk=other.pk).id_number == OTHER

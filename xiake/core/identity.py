@@ -27,7 +27,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xiake.core.crypto import EncryptedCharField
+from xiake.core.crypto import EncryptedCharField, blind_index, unique_blind_indexes
 
 
 class IdType(models.TextChoices):
@@ -198,6 +198,21 @@ class IdNumberField(EncryptedCharField):
         # without the instance (a spreadsheet cell) the type is not known yet: clean_row checks
         if value and model_instance is not None:
             validate_id_number(self.id_type_of(model_instance), value)
+            if self.taken(value, model_instance.pk):
+                raise ValidationError(self.taken_message(), code="id_taken")
+
+    def taken(self, value, pk=None) -> bool:
+        """Does another record hold this number where a unique blind index allows one only?"""
+        for index in unique_blind_indexes(self.model):
+            if index.source == self.name:
+                digest = blind_index(value, index.normaliser)
+                others = self.model._base_manager.filter(**{index.name: digest})
+                if others.exclude(pk=pk).exists() if pk else others.exists():
+                    return True
+        return False
+
+    def taken_message(self) -> str:
+        return _("Another record already has this %(field)s.") % {"field": self.verbose_name}
 
     def clean_row(self, values: dict) -> None:
         """Check and normalise ``values[self.name]`` against the row's document type (import,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
 from xiake.core.context import acting_as
-from xiake.core.crypto import BlindIndexField, update_values
+from xiake.core.crypto import unique_blind_indexes, update_values
 from xiake.core.identity import IdNumberField, mask_id_number, row_checked_fields
 from xiake.core.models import ChangeAction, ChangeRecord
 from xiake.core.review import ReviewStatus
@@ -246,22 +246,11 @@ def validate(resource, user, header, rows) -> Validation:
     return result
 
 
-def unique_indexes(model) -> list[BlindIndexField]:
-    """The blind indexes of ``model`` that a unique constraint covers alone (one expert per
-    identity number): an import must name the clash instead of failing on the constraint."""
-    fields = {f.name: f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)}
-    return [
-        fields[c.fields[0]]
-        for c in model._meta.constraints
-        if isinstance(c, models.UniqueConstraint) and len(c.fields) == 1 and c.fields[0] in fields
-    ]
-
-
 def _check_unique_indexes(resource, result: Validation):
     """Equal encrypted values (by blind index) in two rows of the file, or in a row and another
     stored record, are errors of the later row."""
     model = resource.model
-    for index in unique_indexes(model):
+    for index in unique_blind_indexes(model):
         source = model._meta.get_field(index.source)
         header = (
             resource.header(index.source) if index.source in resource.import_field_names else None

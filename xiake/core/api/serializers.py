@@ -53,6 +53,9 @@ class ResourceSerializer(serializers.ModelSerializer):
                     errors[f.name] = exc.messages
                 else:
                     attrs[f.name] = row[f.name]
+                    pk = self.instance.pk if self.instance is not None else None
+                    if row[f.name] and f.taken(row[f.name], pk):
+                        errors[f.name] = [f.taken_message()]
             if errors:
                 raise serializers.ValidationError(errors)
         return attrs
