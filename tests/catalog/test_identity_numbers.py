@@ -339,3 +339,16 @@ def test_the_form_and_the_api_name_a_number_another_record_already_has(orgs, use
     same = api.patch(f"/api/v1/experts/{other.pk}/", {"id_number": OTHER.lower()}, format="json")
     assert same.status_code == 200, same.content
     assert Expert.objects.get(pk=other.pk).id_number == OTHER
+
+
+def test_an_api_list_page_writes_one_reveal_per_row_shown_in_full(orgs, users, expert):
+    f.make_expert(orgs["university"], id_number=OTHER)
+    f.make_expert(orgs["university"], id_number="")  # nothing to reveal
+    reveals = ChangeRecord.objects.filter(action=ChangeAction.REVEAL)
+    params = {"owner_org": orgs["university"].pk}
+    listed = api_for(users["enterprise"]).get("/api/v1/experts/", params).json()["results"]
+    assert len(listed) == 3 and not reveals.exists()
+    api_for(users["bureau"]).get("/api/v1/experts/", params)
+    revealed = Expert.objects.filter(owner_org=orgs["university"]).exclude(id_number_index="")
+    assert sorted(r.object_id for r in reveals) == sorted(str(e.pk) for e in revealed)
+    assert {r.actor for r in reveals} == {users["bureau"]}

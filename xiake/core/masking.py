@@ -57,16 +57,25 @@ def identity_revealed(obj, user, values: dict) -> list[str]:
     return [k for k in fields if values.get(k)]
 
 
+def identity_reveal(obj, user, values: dict):
+    """The (unsaved) audit record of ``values`` showing ``user`` a full identity number of
+    ``obj``, or None; a page of the API saves those of its rows in one statement."""
+    names = identity_revealed(obj, user, values)
+    if not names:
+        return None
+    from xiake.core.changelog import build_record
+    from xiake.core.models import ChangeAction
+
+    labels = "、".join(str(obj._meta.get_field(n).verbose_name) for n in names)
+    return build_record(obj, ChangeAction.REVEAL, comment=labels)
+
+
 def record_identity_reveal(obj, user, values: dict) -> None:
     """One audit record when ``values`` shows ``user`` a full identity number of ``obj`` (detail
     page, API); exports are recorded as a whole by the exporter."""
-    names = identity_revealed(obj, user, values)
-    if names:
-        from xiake.core.changelog import record_event
-        from xiake.core.models import ChangeAction
-
-        labels = "、".join(str(obj._meta.get_field(n).verbose_name) for n in names)
-        record_event(ChangeAction.REVEAL, comment=labels, obj=obj)
+    record = identity_reveal(obj, user, values)
+    if record is not None:
+        record.save()
 
 
 def masked_values(obj, user, values: dict) -> dict:

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from xiake.core.identity import row_checked_fields
-from xiake.core.masking import masked_values, record_identity_reveal
+from xiake.core.masking import identity_reveal, masked_values, record_identity_reveal
 
 
 class TermField(serializers.SlugRelatedField):
@@ -20,6 +20,22 @@ class TermField(serializers.SlugRelatedField):
         return Term.objects.filter(scheme__code=self.scheme, scheme__is_current=True)
 
 
+REVEALS = "identity_reveals"  # the context key where a list collects its rows' reveal records
+
+
+class RevealAuditListSerializer(serializers.ListSerializer):
+    """A page of records: the reveal records of its rows are written in one statement."""
+
+    def to_representation(self, data):
+        rows = super().to_representation(data)
+        reveals = self.context.pop(REVEALS, [])
+        if reveals:
+            from xiake.core.models import ChangeRecord
+
+            ChangeRecord.objects.bulk_create(reveals)
+        return rows
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     """Masks contact fields and identity numbers for users who may not see them (a full identity
     number read through the API is recorded in the audit log); adds display names of relations;
@@ -32,7 +48,12 @@ class ResourceSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         data = masked_values(instance, user, data)
         if request is not None and request.method == "GET":
-            record_identity_reveal(instance, user, data)
+            if isinstance(self.parent, RevealAuditListSerializer):
+                reveal = identity_reveal(instance, user, data)
+                if reveal is not None:
+                    self.context.setdefault(REVEALS, []).append(reveal)
+            else:
+                record_identity_reveal(instance, user, data)
         return data
 
     def validate(self, attrs):
@@ -86,6 +107,15 @@ def serializer_for(resource):
         elif f.is_relation and not f.many_to_many and hasattr(f.related_model, "name"):
             names.append(f"{name}_name")
             attrs[f"{name}_name"] = serializers.CharField(source=f"{name}.name", read_only=True)
-    meta = type("Meta", (), {"model": model, "fields": names, "read_only_fields": read_only})
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": names,
+            "read_only_fields": read_only,
+            "list_serializer_class": RevealAuditListSerializer,
+        },
+    )
     attrs["Meta"] = meta
     return type(f"{model.__name__}Serializer", (ResourceSerializer,), attrs)
