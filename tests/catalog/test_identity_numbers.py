@@ -352,3 +352,11 @@ def test_an_api_list_page_writes_one_reveal_per_row_shown_in_full(orgs, users, e
     revealed = Expert.objects.filter(owner_org=orgs["university"]).exclude(id_number_index="")
     assert sorted(r.object_id for r in reveals) == sorted(str(e.pk) for e in revealed)
     assert {r.actor for r in reveals} == {users["bureau"]}
+
+
+def test_changing_only_the_type_through_the_api_rechecks_the_stored_number(users, expert):
+    api = api_for(users["university"])
+    response = api.patch(f"/api/v1/experts/{expert.pk}/", {"id_type": "taiwan"}, format="json")
+    assert response.status_code == 400
+    assert "id_number" in response.json()
+    assert Expert.objects.get(pk=expert.pk).id_type == "resident"

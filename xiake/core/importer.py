@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
 from xiake.core.context import acting_as
-from xiake.core.crypto import unique_blind_indexes, update_values
+from xiake.core.crypto import blind_index, unique_blind_indexes, update_values
 from xiake.core.identity import IdNumberField, mask_id_number, row_checked_fields
 from xiake.core.models import ChangeAction, ChangeRecord
 from xiake.core.review import ReviewStatus
@@ -258,11 +258,12 @@ def _check_unique_indexes(resource, result: Validation):
         if header is None:
             continue
         by_value: dict[str, ParsedRow] = {}
+        bad = result.error_rows
         for row in result.rows:
             value = row.values.get(index.source)
-            if not value or row.number in result.error_rows:
+            if not value or row.number in bad:
                 continue
-            digest = index.compute(model(**{index.source: value}))
+            digest = blind_index(value, index.normaliser)
             first = by_value.get(digest)
             if first is not None:
                 message = _("The same %(field)s as row %(row)d.") % {

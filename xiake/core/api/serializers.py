@@ -58,13 +58,19 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        checked = [f for f in row_checked_fields(self.Meta.model) if f.name in attrs]
+        checked = [
+            f
+            for f in row_checked_fields(self.Meta.model)
+            if f.name in attrs or (f.type_field and f.type_field in attrs)
+        ]
         if checked:
             # a partial update checks the new number against the stored type and vice versa
-            row = {f.name: getattr(self.instance, f.name) for f in checked} if self.instance else {}
-            for f in checked:
-                if self.instance is not None and f.type_field:
-                    row[f.type_field] = getattr(self.instance, f.type_field)
+            row = {}
+            if self.instance is not None:
+                for f in checked:
+                    row[f.name] = getattr(self.instance, f.name)
+                    if f.type_field:
+                        row[f.type_field] = getattr(self.instance, f.type_field)
             row.update(attrs)
             errors = {}
             for f in checked:
@@ -73,7 +79,8 @@ class ResourceSerializer(serializers.ModelSerializer):
                 except DjangoValidationError as exc:
                     errors[f.name] = exc.messages
                 else:
-                    attrs[f.name] = row[f.name]
+                    if f.name in attrs:
+                        attrs[f.name] = row[f.name]
                     pk = self.instance.pk if self.instance is not None else None
                     if row[f.name] and f.taken(row[f.name], pk):
                         errors[f.name] = [f.taken_message()]
