@@ -6,7 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xiake.catalog import policies
-from xiake.core.crypto import EncryptedCharField
+from xiake.core.crypto import BlindIndexField, EncryptedCharField
+from xiake.core.identity import IdNumberField, IdType
 from xiake.core.models import AuditedModel, ReviewedModel
 
 TERM = "taxonomy.Term"
@@ -58,6 +59,27 @@ def money(verbose_name, **kwargs):
         validators=[MinValueValidator(0)],
         **kwargs,
     )
+
+
+class IdentityMixin(models.Model):
+    """The identity document of a person on a register (证件类型 and 证件号码): stored encrypted,
+    one record per number (blind index), masked for all but the bureau, the owning organisation's
+    staff and the person (see policies and docs/operations.md, Data protection)."""
+
+    id_type = models.CharField(
+        _("ID type"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT, blank=True
+    )
+    id_number = IdNumberField(
+        _("ID number"),
+        type_field="id_type",
+        help_text=_("Resident identity card: 18 characters, checked against its check digit."),
+    )
+    id_number_index = BlindIndexField(source="id_number", normaliser="text")
+
+    identity_fields = ("id_number",)
+
+    class Meta:
+        abstract = True
 
 
 class ContactMixin(models.Model):
@@ -180,8 +202,10 @@ class Demand(ContactMixin, ReviewedModel):
         return self.title
 
 
-class Expert(ReviewedModel):
-    """A technical expert, with the achievements that show what they can solve."""
+class Expert(IdentityMixin, ReviewedModel):
+    """A technical expert, with the achievements that show what they can solve. Experts are paid
+    for reviews (contract expert review, evaluations), hence the identity number: fee payments
+    and the individual income tax withheld on them are declared under it."""
 
     name = models.CharField(_("name"), max_length=60)
     owner_org = owner_fk(_("organisation"))
@@ -213,6 +237,11 @@ class Expert(ReviewedModel):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["owner_org", "name"], name="catalog_expert_nk"),
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="catalog_expert_one_per_id",
+            ),
         ]
 
     def __str__(self):
@@ -270,8 +299,9 @@ class Agency(ContactMixin, ReviewedModel):
         return self.name
 
 
-class TransferStaff(ReviewedModel):
-    """A technology transfer person: technology manager (技术经理人), broker or company commissioner."""
+class TransferStaff(IdentityMixin, ReviewedModel):
+    """A technology transfer person: technology manager (技术经理人), broker or company commissioner.
+    The identity number is the certificate holder's, as on the broker/manager registration."""
 
     class Kind(models.TextChoices):
         MANAGER = "manager", _("Technology manager")
@@ -306,7 +336,7 @@ class TransferStaff(ReviewedModel):
     is_demo = models.BooleanField(_("demo record"), default=False, editable=False)
 
     contact_fields = ("phone", "email")
-    policy = policies.BureauCuratedPolicy()
+    policy = policies.TransferStaffPolicy()
 
     class Meta:
         verbose_name = _("transfer staff")
@@ -314,6 +344,11 @@ class TransferStaff(ReviewedModel):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["owner_org", "name"], name="catalog_staff_nk"),
+            models.UniqueConstraint(
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="catalog_staff_one_per_id",
+            ),
         ]
 
     def __str__(self):

@@ -29,9 +29,21 @@ class DemandPolicy(OwnedRecordPolicy):
         )
 
 
-class ExpertPolicy(OwnedRecordPolicy):
+class PersonRecordMixin:
+    """A record describing a person who may have an account (``user``): that person sees their
+    own identity number in full."""
+
+    def identity_visible(self, user, obj) -> bool:
+        if user.is_authenticated and obj.user_id == user.pk:
+            return True
+        return super().identity_visible(user, obj)
+
+
+class ExpertPolicy(PersonRecordMixin, OwnedRecordPolicy):
     """Experts' phone and e-mail are masked except for the bureau, their organisation, themselves
-    and the parties of an accepted docking case (granted through contact_grant_providers)."""
+    and the parties of an accepted docking case (granted through contact_grant_providers). Their
+    identity number (collected to pay review fees) only for the bureau, their organisation's
+    staff and themselves."""
 
     create_roles = frozenset({Role.UNIVERSITY, Role.INSTITUTION})
 
@@ -49,6 +61,11 @@ class BureauCuratedPolicy(OwnedRecordPolicy):
     """Libraries the bureau curates; member organisations still edit their own entries."""
 
     create_roles = frozenset()
+
+
+class TransferStaffPolicy(PersonRecordMixin, BureauCuratedPolicy):
+    """The registry of technology managers and brokers: the identity number (the certificate
+    holder's) for the bureau, the person's organisation and the person."""
 
 
 class UniversityPolicy(OwnedRecordPolicy):

@@ -118,7 +118,7 @@ class ExpertResource(Resource):
     icon = "bi-person-badge"
     list_columns = ("name", "owner_org", "title", "disciplines", "status")
     ordering_fields = ("name", "created_at")
-    filter_fields = ("status", "owner_org", "disciplines", "title")
+    filter_fields = ("status", "owner_org", "disciplines", "title", "id_type")
     search_fields = ("name", "research_fields", "bio")
     form_fields = (
         "name",
@@ -129,6 +129,8 @@ class ExpertResource(Resource):
         "bio",
         "phone",
         "email",
+        "id_type",
+        "id_number",
     )
     detail_fields = (*form_fields, "achievements")
     natural_key = ("owner_org", "name")
@@ -196,7 +198,7 @@ class TransferStaffResource(Resource):
     icon = "bi-people"
     list_columns = ("name", "owner_org", "kind", "level", "certificate_expires", "status")
     ordering_fields = ("name", "certificate_expires", "created_at")
-    filter_fields = ("status", "owner_org", "kind", "level")
+    filter_fields = ("status", "owner_org", "kind", "level", "id_type")
     search_fields = ("name", "expertise", "certificate_no")
     form_fields = (
         "name",
@@ -209,6 +211,8 @@ class TransferStaffResource(Resource):
         "expertise",
         "phone",
         "email",
+        "id_type",
+        "id_number",
     )
     natural_key = ("owner_org", "name")
     url_prefix = "transfer-staff/"

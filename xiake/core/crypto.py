@@ -498,6 +498,17 @@ def update_values(obj, names) -> dict:
     return out
 
 
+def unique_blind_indexes(model) -> list[BlindIndexField]:
+    """The blind indexes of ``model`` that a unique constraint covers alone (one expert per
+    identity number): forms, the API and the importer name the clash before the constraint does."""
+    fields = {f.name: f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)}
+    return [
+        fields[c.fields[0]]
+        for c in model._meta.constraints
+        if isinstance(c, models.UniqueConstraint) and len(c.fields) == 1 and c.fields[0] in fields
+    ]
+
+
 def encrypted_fields(model=None):
     """``(model, [EncryptedCharField | SealedValuesField …], [BlindIndexField …])`` per model."""
     from django.apps import apps

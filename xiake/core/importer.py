@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from xiake.core.columns import CellError, Lookups, columns_for, normalise_text
 from xiake.core.context import acting_as
-from xiake.core.crypto import update_values
+from xiake.core.crypto import blind_index, unique_blind_indexes, update_values
+from xiake.core.identity import IdNumberField, mask_id_number, row_checked_fields
 from xiake.core.models import ChangeAction, ChangeRecord
 from xiake.core.review import ReviewStatus
 from xiake.core.roles import is_bureau
@@ -152,8 +154,16 @@ def _match_headers(header, columns):
     return mapping, errors, seen
 
 
+def _shown(model_field, cell) -> str:
+    """The cell as the error report repeats it: identity numbers masked (the report is stored
+    and downloaded; the row number finds the cell)."""
+    text = normalise_text(cell)[:100]
+    return mask_id_number(text) if isinstance(model_field, IdNumberField) else text
+
+
 def validate(resource, user, header, rows) -> Validation:
     columns = columns_for(resource)
+    checked = row_checked_fields(resource.model)
     result = Validation(total=len(rows))
     mapping, header_errors, present = _match_headers(header, columns)
     result.errors.extend(header_errors)
@@ -182,7 +192,7 @@ def validate(resource, user, header, rows) -> Validation:
                 value = col.parse(cell, lookups)
             except CellError as exc:
                 row_errors.append(
-                    RowError(number, col.header, normalise_text(cell)[:100], str(exc))
+                    RowError(number, col.header, _shown(col.model_field, cell), str(exc))
                 )
                 continue
             if col.kind == "terms":
@@ -204,6 +214,17 @@ def validate(resource, user, header, rows) -> Validation:
                     )
                 )
             values[f"{owner}_id"] = own
+        bad = {e.column for e in row_errors}
+        for f in checked:  # values checked against others of the row (a number and its type)
+            depends = getattr(f, "type_field", "")
+            if values.get(f.name) and not (depends and resource.header(depends) in bad):
+                try:
+                    f.clean_row(values)
+                except ValidationError as exc:
+                    shown = _shown(f, values[f.name])
+                    row_errors.append(
+                        RowError(number, resource.header(f.name), shown, "；".join(exc.messages))
+                    )
         key = tuple(values.get(f"{k}_id", values.get(k)) for k in key_fields)
         if key_fields and not row_errors:
             first = seen_keys.get(key)
@@ -221,7 +242,48 @@ def validate(resource, user, header, rows) -> Validation:
         result.errors.extend(row_errors)
         result.rows.append(ParsedRow(number, values, many, key))
     _match_existing(resource, user, result)
+    _check_unique_indexes(resource, result)
     return result
+
+
+def _check_unique_indexes(resource, result: Validation):
+    """Equal encrypted values (by blind index) in two rows of the file, or in a row and another
+    stored record, are errors of the later row."""
+    model = resource.model
+    for index in unique_blind_indexes(model):
+        source = model._meta.get_field(index.source)
+        header = (
+            resource.header(index.source) if index.source in resource.import_field_names else None
+        )
+        if header is None:
+            continue
+        by_value: dict[str, ParsedRow] = {}
+        bad = result.error_rows
+        for row in result.rows:
+            value = row.values.get(index.source)
+            if not value or row.number in bad:
+                continue
+            digest = blind_index(value, index.normaliser)
+            first = by_value.get(digest)
+            if first is not None:
+                message = _("The same %(field)s as row %(row)d.") % {
+                    "field": source.verbose_name,
+                    "row": first.number,
+                }
+                result.errors.append(RowError(row.number, header, _shown(source, value), message))
+            else:
+                by_value[digest] = row
+        if not by_value:
+            continue
+        taken = model._base_manager.filter(**{f"{index.name}__in": list(by_value)})
+        for pk, digest in taken.values_list("pk", index.name):
+            row = by_value[digest]
+            if row.existing_pk != pk:
+                message = _("Another record already has this %(field)s.") % {
+                    "field": source.verbose_name
+                }
+                shown = _shown(source, row.values[index.source])
+                result.errors.append(RowError(row.number, header, shown, message))
 
 
 def _match_existing(resource, user, result: Validation):

@@ -1,14 +1,19 @@
 """Masking of contact details and confidential values for people who may not see them.
 
 Models declare what is masked: ``contact_fields`` (phones, e-mails: masked unless
-``policy.contact_visible``) and ``confidential_fields`` with ``confidential_flag`` (on rows whose
-flag is set, replaced by 保密 unless ``policy.confidential_visible``). List pages, detail pages,
-the API and CSV/XLSX exports all go through :func:`masked_values`.
+``policy.contact_visible``), ``identity_fields`` (identity document numbers, masked as
+``3201**********123X`` unless ``policy.identity_visible``, which is narrower: no docking case
+grants it) and ``confidential_fields`` with ``confidential_flag`` (on rows whose flag is set,
+replaced by 保密 unless ``policy.confidential_visible``). List pages, detail pages, the API and
+CSV/XLSX exports all go through :func:`masked_values`; a full identity number shown on a detail
+page or through the API, or exported, is written to the audit log (:func:`record_identity_reveal`).
 """
 
 import re
 
 from django.utils.translation import gettext as _
+
+from xiake.core.identity import mask_id_number
 
 
 def mask_phone(value: str) -> str:
@@ -43,12 +48,46 @@ def confidential_hidden(obj, user) -> bool:
     return not type(obj).policy.confidential_visible(user, obj)
 
 
+def identity_revealed(obj, user, values: dict) -> list[str]:
+    """The identity fields of ``obj`` that ``values`` (after :func:`masked_values`) shows in full
+    to ``user``: what a reveal record names."""
+    fields = getattr(obj, "identity_fields", ())
+    if not fields or not type(obj).policy.identity_visible(user, obj):
+        return []
+    return [k for k in fields if values.get(k)]
+
+
+def identity_reveal(obj, user, values: dict):
+    """The (unsaved) audit record of ``values`` showing ``user`` a full identity number of
+    ``obj``, or None; a page of the API saves those of its rows in one statement."""
+    names = identity_revealed(obj, user, values)
+    if not names:
+        return None
+    from xiake.core.changelog import build_record
+    from xiake.core.models import ChangeAction
+
+    labels = "、".join(str(obj._meta.get_field(n).verbose_name) for n in names)
+    return build_record(obj, ChangeAction.REVEAL, comment=labels)
+
+
+def record_identity_reveal(obj, user, values: dict) -> None:
+    """One audit record when ``values`` shows ``user`` a full identity number of ``obj`` (detail
+    page, API); exports are recorded as a whole by the exporter."""
+    record = identity_reveal(obj, user, values)
+    if record is not None:
+        record.save()
+
+
 def masked_values(obj, user, values: dict) -> dict:
-    """Replace the contact fields of ``obj`` in ``values`` unless ``user`` may see them, and its
-    confidential fields when the row is confidential and ``user`` may not see them."""
+    """Replace the contact fields of ``obj`` in ``values`` unless ``user`` may see them, its
+    identity numbers unless ``user`` may see those, and its confidential fields when the row is
+    confidential and ``user`` may not see them."""
     fields = getattr(obj, "contact_fields", ())
     if fields and not type(obj).policy.contact_visible(user, obj):
         values = {k: (mask(k, v) if k in fields else v) for k, v in values.items()}
+    identity = getattr(obj, "identity_fields", ())
+    if identity and not type(obj).policy.identity_visible(user, obj):
+        values = {k: (mask_id_number(v) if k in identity else v) for k, v in values.items()}
     secret = getattr(obj, "confidential_fields", ())
     if secret and confidential_hidden(obj, user):
         label = _("Confidential")

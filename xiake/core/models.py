@@ -26,6 +26,7 @@ class ChangeAction(models.TextChoices):
     PERMISSION = "permission", _("Permission changed")
     DOWNLOAD = "download", _("Downloaded")
     PRUNE = "prune", _("Audit log pruned")
+    REVEAL = "reveal", _("Identity number viewed")
 
 
 class AppendOnlyError(Exception):

@@ -2,7 +2,8 @@
 
 A policy answers three questions: which rows a user may view/change/delete/review (``scope``), may the
 user create such records (``can_create``), and may the user see a record's contact details
-(``contact_visible``) and its confidential values (``confidential_visible``). Views never write their own permission code.
+(``contact_visible``), identity document numbers (``identity_visible``) and confidential values
+(``confidential_visible``). Views never write their own permission code.
 """
 
 from django.db.models import Q
@@ -62,6 +63,11 @@ class Policy:
         """May ``user`` see the values of a row marked confidential (``confidential_fields``)?"""
         return is_bureau(user)
 
+    def identity_visible(self, user, obj) -> bool:
+        """May ``user`` see a row's identity document numbers (``identity_fields``) in full? The
+        bureau; subclasses add the record's owner. Narrower than contacts: nothing else grants it."""
+        return is_bureau(user)
+
 
 class PublicReadPolicy(Policy):
     """Everyone may read; only the bureau writes (reference lists, organisations' public data)."""
@@ -106,6 +112,17 @@ class OwnedRecordPolicy(Policy):
         if org_id is not None and self.owner_id(obj) == org_id:
             return True
         return super().contact_visible(user, obj)
+
+    def identity_visible(self, user, obj) -> bool:
+        """The owning organisation's staff (those who may edit the record) and the bureau."""
+        org_id = organization_id_of(user)
+        if (
+            org_id is not None
+            and role_of(user) in self.editor_roles
+            and self.owner_id(obj) == org_id
+        ):
+            return True
+        return super().identity_visible(user, obj)
 
     def owner_id(self, obj):
         """The owning organisation's id, following ``owner_field`` across relations."""

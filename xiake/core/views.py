@@ -21,7 +21,7 @@ from django.views import View
 from xiake.core import downloads, exporter, importer, pagecache
 from xiake.core.filtersets import unknown_params
 from xiake.core.forms import StyledFormMixin, style_form
-from xiake.core.masking import masked_values
+from xiake.core.masking import masked_values, record_identity_reveal
 from xiake.core.models import ChangeRecord, ImportJob
 from xiake.core.pagination import IdPaginator
 from xiake.core.review import TransitionError
@@ -147,6 +147,7 @@ class ObjectDetailView(ResourceView):
                 value = obj._get_FIELD_display(f)
             raw[name] = value
         raw = masked_values(obj, request.user, raw)
+        record_identity_reveal(obj, request.user, raw)
         for name in resource.detail_field_names:
             fields.append((resource.field(name), raw[name]))
         transitions = obj.available_transitions(request.user) if resource.is_reviewed else []

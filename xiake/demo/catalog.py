@@ -19,6 +19,7 @@ from xiake.accounts.models import Organization
 from xiake.catalog.models import Achievement, Demand, Expert, Platform, TransferStaff
 from xiake.core.review import ReviewStatus
 from xiake.demo import text
+from xiake.demo.idnumbers import unique_resident_id
 from xiake.demo.orgs import World, phone
 from xiake.demo.vocab import DOMAIN_BY_KEY, DOMAINS
 from xiake.taxonomy.api import Resolver, SchemeNotFound
@@ -193,6 +194,7 @@ class Builder:
         pick_owner = text.Picker([(o, 8) for o in w.universities] + [(o, 1.2) for o in w.nris])
         objs, disc, names = [], [], set()
         reviewer = self.users.get("bureau")
+        id_rng, id_numbers = self.rng("expert-ids"), set()  # its own stream: the rest unchanged
         while len(objs) < n:
             org = pick_owner(rng)
             name = text.person_name(rng)
@@ -214,6 +216,7 @@ class Builder:
                 bio=text.expert_bio(rng, name, title, org.name, unit, fields),
                 phone=phone(rng),
                 email=f"expert{len(objs) + 1:04d}@example.edu.cn",
+                id_number=unique_resident_id(id_rng, id_numbers, born_from=1955, born_to=1992),
                 is_demo=True,
                 **review_fields(rng, reviewer, self.now),
             )
@@ -582,6 +585,7 @@ class Builder:
         reviewer = self.users.get("bureau")
         manager = self.users.get("manager")
         objs, used, certs = [], set(), set()
+        id_rng, id_numbers = self.rng("staff-ids"), set()  # its own stream: the rest unchanged
         if manager is not None:
             objs.append(
                 TransferStaff(
@@ -595,6 +599,7 @@ class Builder:
                     expertise="新材料、先进制造领域成果评价与技术交易；技术合同认定登记辅导",
                     phone=manager.phone,
                     email=manager.email or "manager@example.com",
+                    id_number=unique_resident_id(id_rng, id_numbers),
                     user=manager,
                     status=ReviewStatus.PUBLISHED,
                     is_demo=True,
@@ -658,6 +663,7 @@ class Builder:
                     expertise=f"{fields}领域的技术需求挖掘、成果评价与供需对接",
                     phone=phone(rng),
                     email=f"staff{len(objs) + 1:03d}@example.com",
+                    id_number=unique_resident_id(id_rng, id_numbers),
                     is_demo=True,
                     **review_fields(rng, reviewer, self.now),
                 )

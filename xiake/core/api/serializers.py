@@ -1,8 +1,10 @@
 """Serializers built from a resource: taxonomy terms by code, organisations by id (+ name)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from xiake.core.masking import masked_values
+from xiake.core.identity import row_checked_fields
+from xiake.core.masking import identity_reveal, masked_values, record_identity_reveal
 
 
 class TermField(serializers.SlugRelatedField):
@@ -18,14 +20,73 @@ class TermField(serializers.SlugRelatedField):
         return Term.objects.filter(scheme__code=self.scheme, scheme__is_current=True)
 
 
+REVEALS = "identity_reveals"  # the context key where a list collects its rows' reveal records
+
+
+class RevealAuditListSerializer(serializers.ListSerializer):
+    """A page of records: the reveal records of its rows are written in one statement."""
+
+    def to_representation(self, data):
+        rows = super().to_representation(data)
+        reveals = self.context.pop(REVEALS, [])
+        if reveals:
+            from xiake.core.models import ChangeRecord
+
+            ChangeRecord.objects.bulk_create(reveals)
+        return rows
+
+
 class ResourceSerializer(serializers.ModelSerializer):
-    """Masks contact fields for users who may not see them; adds display names of relations."""
+    """Masks contact fields and identity numbers for users who may not see them (a full identity
+    number read through the API is recorded in the audit log); adds display names of relations;
+    checks the values that depend on others of the same record (an identity number against its
+    document type), as the forms and the importer do."""
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return masked_values(instance, user, data)
+        data = masked_values(instance, user, data)
+        if request is not None and request.method == "GET":
+            if isinstance(self.parent, RevealAuditListSerializer):
+                reveal = identity_reveal(instance, user, data)
+                if reveal is not None:
+                    self.context.setdefault(REVEALS, []).append(reveal)
+            else:
+                record_identity_reveal(instance, user, data)
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        checked = [
+            f
+            for f in row_checked_fields(self.Meta.model)
+            if f.name in attrs or (f.type_field and f.type_field in attrs)
+        ]
+        if checked:
+            # a partial update checks the new number against the stored type and vice versa
+            row = {}
+            if self.instance is not None:
+                for f in checked:
+                    row[f.name] = getattr(self.instance, f.name)
+                    if f.type_field:
+                        row[f.type_field] = getattr(self.instance, f.type_field)
+            row.update(attrs)
+            errors = {}
+            for f in checked:
+                try:
+                    f.clean_row(row)
+                except DjangoValidationError as exc:
+                    errors[f.name] = exc.messages
+                else:
+                    if f.name in attrs:
+                        attrs[f.name] = row[f.name]
+                    pk = self.instance.pk if self.instance is not None else None
+                    if row[f.name] and f.taken(row[f.name], pk):
+                        errors[f.name] = [f.taken_message()]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 def serializer_for(resource):
@@ -53,6 +114,15 @@ def serializer_for(resource):
         elif f.is_relation and not f.many_to_many and hasattr(f.related_model, "name"):
             names.append(f"{name}_name")
             attrs[f"{name}_name"] = serializers.CharField(source=f"{name}.name", read_only=True)
-    meta = type("Meta", (), {"model": model, "fields": names, "read_only_fields": read_only})
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": names,
+            "read_only_fields": read_only,
+            "list_serializer_class": RevealAuditListSerializer,
+        },
+    )
     attrs["Meta"] = meta
     return type(f"{model.__name__}Serializer", (ResourceSerializer,), attrs)
