@@ -1,0 +1,185 @@
+"""The audit log's free-text index: character unigrams and bigrams, written with each record.
+
+The free-text filter of ``/audit/`` is a case-insensitive substring search of the actor, the object
+and the comment (``icontains``). Chinese has no spaces, and two-character queries (合同, 导出) are
+the common case, so word tokenisers and trigrams (which need three characters) cannot answer it.
+Each record therefore carries ``search_terms``: every single character and every pair of adjacent
+characters of those fields, folded to lower case, written once when the record is inserted (the
+log is append-only: nothing ever rewrites it). A query's own characters and pairs must all be among
+a record's terms; that narrows the log through an index to a few candidates, and the unchanged
+``icontains`` filter then decides among them, so the results are exactly those of the scan:
+
+* PostgreSQL: a GIN index over ``string_to_array(search_terms, ' ')`` (built into PostgreSQL, no
+  extension), queried with ``@>``;
+* SQLite: an FTS5 table (``detail=none``: membership only) over the column, kept by triggers.
+
+Only letters and digits make terms (a pair with a space or a punctuation mark in it is skipped, on
+both sides alike). A query with no letter or digit (``@``, ``--``) has no term and is served by the
+scan. Terms are ASCII (a non-ASCII character is written as its hexadecimal code point) so that no
+tokeniser or collation can split or merge them.
+
+Installed by migration ``core.0005_audit_log_text_index``. On SQLite a migration that rebuilds
+``core_changerecord`` drops the triggers (as it drops ``auditdb``'s): it must call ``install`` again
+(``tests/core/test_audit_text_search.py`` checks they are there).
+"""
+
+from django.db import connections
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+TABLE = "core_changerecord"
+FTS_TABLE = "core_changerecord_text"
+PG_INDEX = "core_change_text_gin_idx"
+SEARCHED_FIELDS = ("actor_name", "object_repr", "comment")
+
+POSTGRESQL_INSTALL = [
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON {TABLE} USING gin (string_to_array(search_terms, ' '))",
+]
+POSTGRESQL_REMOVE = [f"DROP INDEX IF EXISTS {PG_INDEX}"]
+
+SQLITE_TRIGGERS = ("core_changerecord_text_insert", "core_changerecord_text_delete")
+SQLITE_INSTALL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_terms,"
+    f" content='{TABLE}', content_rowid='id', detail=none)",
+    f"DROP TRIGGER IF EXISTS {SQLITE_TRIGGERS[0]}",
+    f"""
+CREATE TRIGGER {SQLITE_TRIGGERS[0]} AFTER INSERT ON {TABLE}
+BEGIN
+    INSERT INTO {FTS_TABLE}(rowid, search_terms) VALUES (new.id, new.search_terms);
+END
+""",
+    f"DROP TRIGGER IF EXISTS {SQLITE_TRIGGERS[1]}",
+    f"""
+CREATE TRIGGER {SQLITE_TRIGGERS[1]} AFTER DELETE ON {TABLE}
+BEGIN
+    INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_terms)
+        VALUES ('delete', old.id, old.search_terms);
+END
+""",
+    # the index from the stored terms (the records already there when it is installed)
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+]
+SQLITE_REMOVE = [
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+
+
+def _fold(char: str) -> str:
+    """One character's case-free form, always one character (so pairs stay pairs).
+
+    Upper then lower case joins what SQL's UPPER() joins (``ſ`` and ``s``); characters whose case
+    mapping is more than one character (``ß`` → ``SS``) keep their lower case or themselves.
+    """
+    upper = char.upper()
+    if len(upper) == 1 and len(upper.lower()) == 1:
+        return upper.lower()
+    lower = char.lower()
+    return lower if len(lower) == 1 else char
+
+
+def _code(char: str) -> str:
+    return char if char.isascii() else f"{ord(char):04x}"
+
+
+def _runs(text: str) -> list[str]:
+    """The maximal runs of letters and digits of ``text``, folded and coded character by character."""
+    runs, run = [], []
+    for char in text:
+        folded = _fold(char)
+        if folded.isalnum():
+            run.append(_code(folded))
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    return runs
+
+
+def terms_of(*texts: str) -> str:
+    """The stored terms of a record's searched texts: each character and each adjacent pair."""
+    terms = set()
+    for text in texts:
+        for run in _runs(text or ""):
+            terms.update(run)
+            terms.update(a + b for a, b in zip(run, run[1:], strict=False))
+    return " ".join(sorted(terms))
+
+
+def query_terms(text: str) -> list[str]:
+    """The terms every record containing ``text`` has: its pairs, or the character of a lone one."""
+    terms = set()
+    for run in _runs(text):
+        if len(run) == 1:
+            terms.add(run[0])
+        else:
+            terms.update(a + b for a, b in zip(run, run[1:], strict=False))
+    return sorted(terms)
+
+
+def unindexed(text: str) -> Q:
+    """The free-text filter itself (and, alone, the scan it was before the index)."""
+    return Q(*(Q(**{f"{name}__icontains": text}) for name in SEARCHED_FIELDS), _connector=Q.OR)
+
+
+def candidates(vendor: str, terms: list[str]) -> RawSQL | None:
+    """A condition on ``core_changerecord`` rows holding all ``terms``, answered by the index."""
+    if not terms:
+        return None
+    if vendor == "postgresql":
+        return RawSQL(
+            f"string_to_array({TABLE}.search_terms, ' ') @> %s::text[]",
+            (terms,),
+            output_field=BooleanField(),
+        )
+    if vendor == "sqlite":
+        return RawSQL(
+            f"{TABLE}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
+            (" ".join(f'"{term}"' for term in terms),),
+            output_field=BooleanField(),
+        )
+    return None  # another engine: the scan (docs/operations.md)
+
+
+def search(queryset, text: str):
+    """``queryset`` narrowed to the records whose actor, object or comment contains ``text``."""
+    condition = candidates(connections[queryset.db].vendor, query_terms(text))
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    return queryset.filter(unindexed(text))
+
+
+def _statements(connection, install: bool) -> list[str]:
+    if connection.vendor == "postgresql":
+        return POSTGRESQL_INSTALL if install else POSTGRESQL_REMOVE
+    if connection.vendor == "sqlite":
+        return SQLITE_INSTALL if install else SQLITE_REMOVE
+    return []
+
+
+def install(connection) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection, install=True):
+            cursor.execute(sql)
+
+
+def remove(connection) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection, install=False):
+            cursor.execute(sql)
+
+
+def installed(connection) -> bool:
+    """Whether the index (and on SQLite the triggers that keep it) is in place."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [PG_INDEX])
+            return cursor.fetchone()[0] == 1
+        if connection.vendor == "sqlite":
+            names = (FTS_TABLE, *SQLITE_TRIGGERS)
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name IN (%s, %s, %s)", list(names)
+            )
+            return cursor.fetchone()[0] == len(names)
+    return False
