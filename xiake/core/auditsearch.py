@@ -23,6 +23,8 @@ Installed by migration ``core.0005_audit_log_text_index``. On SQLite a migration
 (``tests/core/test_audit_text_search.py`` checks they are there).
 """
 
+import functools
+
 from django.db import connections
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -31,6 +33,8 @@ TABLE = "core_changerecord"
 FTS_TABLE = "core_changerecord_text"
 PG_INDEX = "core_change_text_gin_idx"
 SEARCHED_FIELDS = ("actor_name", "object_repr", "comment")
+# A query whose terms are in more records than this is served by the scan (``common``).
+COMMON = 5000
 
 POSTGRESQL_INSTALL = [
     f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON {TABLE} USING gin (string_to_array(search_terms, ' '))",
@@ -78,43 +82,40 @@ def _fold(char: str) -> str:
     return lower if len(lower) == 1 else char
 
 
-def _code(char: str) -> str:
-    return char if char.isascii() else f"{ord(char):04x}"
+@functools.cache
+def _term_char(char: str) -> str:
+    """A character as it is in terms ("" for one that makes none); cached, the alphabet is small."""
+    folded = _fold(char)
+    if not folded.isalnum():
+        return ""
+    return folded if folded.isascii() else f"{ord(folded):04x}"
 
 
-def _runs(text: str) -> list[str]:
-    """The maximal runs of letters and digits of ``text``, folded and coded character by character."""
-    runs, run = [], []
-    for char in text:
-        folded = _fold(char)
-        if folded.isalnum():
-            run.append(_code(folded))
-        elif run:
-            runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    return runs
+def _coded(text: str) -> list[str]:
+    return [_term_char(char) for char in text or ""]
 
 
 def terms_of(*texts: str) -> str:
     """The stored terms of a record's searched texts: each character and each adjacent pair."""
     terms = set()
     for text in texts:
-        for run in _runs(text or ""):
-            terms.update(run)
-            terms.update(a + b for a, b in zip(run, run[1:], strict=False))
+        chars = _coded(text)
+        terms.update(chars)
+        terms.update(a + b for a, b in zip(chars, chars[1:], strict=False) if a and b)
+    terms.discard("")
     return " ".join(sorted(terms))
 
 
 def query_terms(text: str) -> list[str]:
-    """The terms every record containing ``text`` has: its pairs, or the character of a lone one."""
-    terms = set()
-    for run in _runs(text):
-        if len(run) == 1:
-            terms.add(run[0])
-        else:
-            terms.update(a + b for a, b in zip(run, run[1:], strict=False))
+    """The terms every record containing ``text`` has: its pairs, and each character that is in
+    no pair (one between spaces or punctuation)."""
+    chars = ["", *_coded(text), ""]
+    terms = {a + b for a, b in zip(chars, chars[1:], strict=False) if a and b}
+    terms.update(
+        char
+        for before, char, after in zip(chars, chars[1:], chars[2:], strict=False)
+        if char and not before and not after
+    )
     return sorted(terms)
 
 
@@ -136,7 +137,7 @@ def candidates(vendor: str, terms: list[str]) -> RawSQL | None:
     if vendor == "sqlite":
         return RawSQL(
             f"{TABLE}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            (" ".join(f'"{term}"' for term in terms),),
+            (_fts_query(terms),),
             output_field=BooleanField(),
         )
     return None  # another engine: the scan (docs/operations.md)
@@ -144,10 +145,40 @@ def candidates(vendor: str, terms: list[str]) -> RawSQL | None:
 
 def search(queryset, text: str):
     """``queryset`` narrowed to the records whose actor, object or comment contains ``text``."""
-    condition = candidates(connections[queryset.db].vendor, query_terms(text))
-    if condition is not None:
+    connection = connections[queryset.db]
+    terms = query_terms(text)
+    condition = candidates(connection.vendor, terms)
+    if condition is not None and not common(connection, terms):
         queryset = queryset.filter(condition)
     return queryset.filter(unindexed(text))
+
+
+def common(connection, terms: list[str]) -> bool:
+    """Whether more than ``COMMON`` records hold all ``terms``.
+
+    Such a query is served by the scan: its newest page is among the newest records, which the
+    time-ordered scan reaches in a few milliseconds, while the index would collect every match
+    (tens of thousands) before sorting them. The question stops at ``COMMON`` matches.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT 1 OFFSET %s",
+                [_fts_query(terms), COMMON],
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT 1 FROM {TABLE} WHERE string_to_array(search_terms, ' ') @> %s::text[]"
+                " LIMIT 1 OFFSET %s",
+                [terms, COMMON],
+            )
+        else:
+            return False
+        return cursor.fetchone() is not None
+
+
+def _fts_query(terms: list[str]) -> str:
+    return " ".join(f'"{term}"' for term in terms)
 
 
 def _statements(connection, install: bool) -> list[str]:
