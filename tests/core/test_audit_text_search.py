@@ -7,12 +7,13 @@ import datetime as dt
 import io
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tests import factories as f
 from tests.base import client_for
-from xiake.core import auditsearch
+from xiake.core import auditdb, auditsearch
 from xiake.core.audit import AuditSearchForm
 from xiake.core.models import ChangeRecord
 
@@ -192,3 +193,31 @@ def test_the_page_and_the_export_use_it(log, orgs):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) - 1 == len(_scanned("导出")) == 2
     assert all("导出" in row[5] + row[8] for row in rows[1:])
+
+
+BEFORE_INDEX = [("core", "0004_audit_log_append_only")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_indexes_the_records_already_in_the_log():
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate(BEFORE_INDEX)  # and back: the index and the column go, the guard stays
+    try:
+        assert not auditsearch.installed(connection) and auditdb.installed(connection)
+        old = MigrationExecutor(connection).loader.project_state(BEFORE_INDEX).apps
+        OldRecord = old.get_model("core", "ChangeRecord")
+        for actor, obj, comment in RECORDS:
+            OldRecord.objects.create(
+                action="update", actor_name=actor, object_repr=obj, comment=comment
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)
+    assert auditsearch.installed(connection) and auditdb.installed(connection)
+    assert not ChangeRecord.objects.filter(search_terms="").exists()
+    for text in ("合同", "导出", "user0042", "Ärger"):
+        assert _indexed(text) == _scanned(text) != set(), text
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_changerecord SET search_terms = ''")  # still append-only
