@@ -24,6 +24,7 @@ Installed by migration ``core.0005_audit_log_text_index``. On SQLite a migration
 """
 
 import functools
+import json
 
 from django.db import connections
 from django.db.models import BooleanField, Q
@@ -158,7 +159,8 @@ def common(connection, terms: list[str]) -> bool:
 
     Such a query is served by the scan: its newest page is among the newest records, which the
     time-ordered scan reaches in a few milliseconds, while the index would collect every match
-    (tens of thousands) before sorting them. The question stops at ``COMMON`` matches.
+    (tens of thousands) before sorting them. SQLite reads the index lazily and stops at
+    ``COMMON`` matches; PostgreSQL estimates.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -166,15 +168,20 @@ def common(connection, terms: list[str]) -> bool:
                 f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT 1 OFFSET %s",
                 [_fts_query(terms), COMMON],
             )
-        elif connection.vendor == "postgresql":
+            return cursor.fetchone() is not None
+        if connection.vendor == "postgresql":
+            # the planner's estimate from the index's statistics (ANALYZE, kept by autovacuum):
+            # counting matches cost as much as the scan it would spare (measured: 0.7 s)
             cursor.execute(
-                f"SELECT 1 FROM {TABLE} WHERE string_to_array(search_terms, ' ') @> %s::text[]"
-                " LIMIT 1 OFFSET %s",
-                [terms, COMMON],
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM"
+                f" {TABLE} WHERE string_to_array(search_terms, ' ') @> %s::text[]",
+                [terms],
             )
-        else:
-            return False
-        return cursor.fetchone() is not None
+            plan = cursor.fetchone()[0]
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            return plan[0]["Plan"]["Plan Rows"] > COMMON
+        return False
 
 
 def _fts_query(terms: list[str]) -> str:
