@@ -61,10 +61,8 @@ BEGIN
 END
 """,
 ]
-SQLITE_REMOVE = [
-    "DROP TRIGGER IF EXISTS core_changerecord_no_update",
-    "DROP TRIGGER IF EXISTS core_changerecord_no_young_delete",
-]
+SQLITE_TRIGGERS = ("core_changerecord_no_update", "core_changerecord_no_young_delete")
+SQLITE_REMOVE = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
 
 
 def _statements(connection, install: bool) -> list[str]:
@@ -97,9 +95,11 @@ def installed(connection) -> bool:
             )
             return cursor.fetchone()[0] == 1
         if connection.vendor == "sqlite":
+            # by name: the free-text index has triggers on the table too (core.auditsearch)
             cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                [TABLE],
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+                " AND name IN (%s, %s)",
+                [TABLE, *SQLITE_TRIGGERS],
             )
-            return cursor.fetchone()[0] == 2
+            return cursor.fetchone()[0] == len(SQLITE_TRIGGERS)
     return False

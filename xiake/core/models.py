@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xiake.core.auditsearch import SEARCHED_FIELDS, terms_of
 from xiake.core.policies import BureauOnlyPolicy
 from xiake.core.querysets import RestrictedQuerySet
 from xiake.core.review import STATUS_BADGES, TRANSITIONS, ReviewStatus, TransitionError
@@ -54,6 +55,12 @@ class ChangeRecordQuerySet(RestrictedQuerySet):
         """
         return self.filter(time__lt=before)._raw_delete(self.db)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.search_terms = obj.terms()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class ChangeRecord(models.Model):
     """One entry of the audit trail: who did what to which record, when, with before/after snapshots.
@@ -91,6 +98,8 @@ class ChangeRecord(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # What the free-text search's index holds (``xiake.core.auditsearch``), written on insert.
+    search_terms = models.TextField(blank=True, default="", editable=False)
 
     objects = ChangeRecordQuerySet.as_manager()
 
@@ -114,7 +123,12 @@ class ChangeRecord(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("The audit log is append-only: records cannot be changed.")
+        self.search_terms = self.terms()
         super().save(*args, **kwargs)
+
+    def terms(self) -> str:
+        """The free-text index's terms of this record (``xiake.core.auditsearch``)."""
+        return terms_of(*(getattr(self, name) for name in SEARCHED_FIELDS))
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only: use `xiake prune_audit`.")
