@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_audit_log_append_only'),
+        ('core', '0005_audit_log_text_index'),
     ]
 
     operations = [
