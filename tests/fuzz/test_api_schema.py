@@ -1,8 +1,8 @@
 """Schemathesis against the API's own OpenAPI schema (/api/v1/schema/): every operation, every
 method, with generated paths, queries and bodies, valid and invalid, each sent anonymously and
 with the token of an enterprise, a university and a bureau user ("anonymous" sends only the
-credentials schemathesis generates: a random ``Authorization`` header and session cookie). No answer may be a 5xx; a 2xx
-body must match its schema.
+credentials schemathesis generates: a random ``Authorization`` header and session cookie).
+No answer may be a 5xx; a 2xx body must match its schema.
 
 Shaped to fit CI (`make test-slow`): generating the cases costs more than answering them, so each
 generated case is sent as every identity; the app is called in-process (WSGI) over records seeded
