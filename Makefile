@@ -80,13 +80,14 @@ test-postgres:
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Fault and fuzz tests (docs/operations.md "Fault and fuzz tests"): processes killed half-way,
-# a private PostgreSQL restarted under load, a full disk, schemathesis and hypothesis. All of them
-# on SQLite; the process-kill tests once more on PostgreSQL. `.ci/run` runs this after `make test`.
+# a private PostgreSQL restarted under load, a full disk, hypothesis, and schemathesis on every API
+# operation as four identities (3 generated cases each + 1 on an existing record). All of them on
+# SQLite; the process-kill tests once more on PostgreSQL. `.ci/run` runs this after `make test`.
 test-slow: install-test assets messages
 	$(VENV)/bin/pytest -p no:cacheprovider --slow $(PYTEST_ARGS)
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -p no:cacheprovider --slow tests/ops/test_faults.py $(PYTEST_ARGS)
 
-# schemathesis on every API operation: not yet in test-slow (too slow to fit CI's budget so far)
+# The thorough schemathesis run (not in CI): 25 generated cases per operation + 5 on a record.
 test-fuzz-api: install-test assets messages
 	$(VENV)/bin/pytest -p no:cacheprovider --slow --api-fuzz tests/fuzz/test_api_schema.py $(PYTEST_ARGS)
 

@@ -14,16 +14,8 @@ def pytest_addoption(parser):
     parser.addoption(
         "--api-fuzz",
         action="store_true",
-        help="also collect the schemathesis run of the API (with --slow): make test-fuzz-api",
+        help="the thorough schemathesis run of the API (more cases; with --slow): make test-fuzz-api",
     )
-
-
-def pytest_ignore_collect(collection_path, config):
-    """The API fuzzer builds its tests from the OpenAPI schema when imported, and takes long:
-    only with --api-fuzz (make test-fuzz-api)."""
-    if collection_path.name == "test_api_schema.py" and not config.getoption("--api-fuzz"):
-        return True
-    return None
 
 
 def pytest_collection_modifyitems(config, items):

@@ -42,3 +42,47 @@ def test_an_api_write_whose_body_is_not_an_object_is_refused_not_a_crash(users, 
         response = api_for(users["enterprise"]).post(url, body, format="json")
         assert response.status_code == 400, (url, response.content[:300])
         assert "non_field_errors" in response.json()
+
+
+def test_an_api_answer_names_an_absent_relation_null_and_its_schema_says_so(users):
+    """schemathesis: a compilation without a university was answered without the documented
+    ``university_name`` key, and its empty build step ``phase: ""`` was outside the schema's enum."""
+    from tests.base import api_for
+
+    client = api_for(users["enterprise"])
+    response = client.post("/api/v1/compilations/", {"title": "模糊测试汇编"}, format="json")
+    assert response.status_code == 201, response.content[:300]
+    body = response.json()
+    assert body["university"] is None and body["university_name"] is None
+    assert body["phase"] == ""
+
+    schema = client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    job = schema["CompilationJob"]
+    assert "university_name" in job["required"] and job["properties"]["university_name"]["nullable"]
+    phase_refs = [one["$ref"].rsplit("/", 1)[1] for one in job["properties"]["phase"]["oneOf"]]
+    assert [schema[name]["enum"] for name in phase_refs] == [["pdf", "docx"], [""]]
+
+
+def test_an_instant_before_the_zones_standard_time_is_answered_as_rfc3339(users):
+    """schemathesis: an event starting in 1302 was answered as "1302-03-05T12:13:05+08:05:43"
+    (Asia/Shanghai's local mean time), which no RFC 3339 date-time parser accepts; such an
+    instant is now written in UTC."""
+    from datetime import UTC, datetime
+
+    from tests.base import api_for
+
+    client = api_for(users["university"])
+    event = {
+        "title": "模糊测试活动",
+        "event_type": "clinic",
+        "starts_at": "1302-03-05T23:29:22+19:22",
+        "ends_at": "2030-05-13T06:51:38-01:45",
+        "capacity": 30,
+    }
+    response = client.post("/api/v1/events/", event, format="json")
+    assert response.status_code == 201, response.content[:300]
+    body = response.json()
+    assert body["starts_at"] == "1302-03-05T04:07:22Z"
+    assert datetime.fromisoformat(body["starts_at"]) == datetime(1302, 3, 5, 4, 7, 22, tzinfo=UTC)
+    # an instant in standard time keeps the local offset
+    assert body["ends_at"] == "2030-05-13T16:36:38+08:00"

@@ -1,6 +1,11 @@
 """Serializers built from a resource: taxonomy terms by code, organisations by id (+ name)."""
 
+import re
+from datetime import UTC
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils.text import capfirst
 from rest_framework import serializers
 
 from xiake.core.identity import row_checked_fields
@@ -36,11 +41,32 @@ class RevealAuditListSerializer(serializers.ListSerializer):
         return rows
 
 
+class DateTimeField(serializers.DateTimeField):
+    """An instant in the local time zone, as RFC 3339 (the schema's date-time) allows it.
+
+    RFC 3339 offsets are whole minutes; before a zone's standard time its offset is local mean
+    time with seconds (Asia/Shanghai before 1901: +08:05:43), so such an instant is written in UTC.
+    """
+
+    _offset_with_seconds = re.compile(r"[+-]\d\d:\d\d:\d\d(\.\d+)?$")
+
+    def to_representation(self, value):
+        text = super().to_representation(value)
+        if isinstance(text, str) and self._offset_with_seconds.search(text):
+            text = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return text
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     """Masks contact fields and identity numbers for users who may not see them (a full identity
     number read through the API is recorded in the audit log); adds display names of relations;
     checks the values that depend on others of the same record (an identity number against its
     document type), as the forms and the importer do."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -113,7 +139,18 @@ def serializer_for(resource):
             )
         elif f.is_relation and not f.many_to_many and hasattr(f.related_model, "name"):
             names.append(f"{name}_name")
-            attrs[f"{name}_name"] = serializers.CharField(source=f"{name}.name", read_only=True)
+            # without the relation the name is null (DRF would leave the key out)
+            attrs[f"{name}_name"] = serializers.CharField(
+                source=f"{name}.name", read_only=True, allow_null=f.null
+            )
+        elif _blank_computed_choice(f):
+            attrs[name] = serializers.ChoiceField(
+                choices=f.choices,
+                read_only=True,
+                allow_blank=True,
+                allow_null=f.null,
+                label=capfirst(f.verbose_name),
+            )
     meta = type(
         "Meta",
         (),
@@ -126,3 +163,15 @@ def serializer_for(resource):
     )
     attrs["Meta"] = meta
     return type(f"{model.__name__}Serializer", (ResourceSerializer,), attrs)
+
+
+def _blank_computed_choice(field) -> bool:
+    """A choice the application sets (not editable) that may be empty, e.g. a build step before
+    the build starts: DRF maps such a field without ``allow_blank``, so the schema's enum would
+    lack the "" the answers carry."""
+    return (
+        isinstance(field, models.CharField)
+        and bool(field.choices)
+        and field.blank
+        and not field.editable
+    )
