@@ -98,10 +98,15 @@ def _data_migrations_after_flush(request):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rolled-back tests leave cached answers behind; every test starts with an empty cache."""
+    """Rolled-back tests leave cached answers behind; every test starts with an empty cache,
+    the per-process classification choices included (kept a minute: one taken by an earlier test
+    could expire between a test's warm-up and its measured request, one query more)."""
     from django.core.cache import cache
 
+    from xiake.taxonomy.api import invalidate_choices
+
     cache.clear()
+    invalidate_choices()
 
 
 @pytest.fixture
