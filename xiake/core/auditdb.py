@@ -12,6 +12,8 @@ The floor is a constant, not ``AUDIT_RETENTION_DAYS``: the setting may only leng
 delete anything younger than ``MIN_RETENTION_DAYS`` whatever the settings say.
 """
 
+from xiake.core.vendorsql import VendorSQL
+
 MIN_RETENTION_DAYS = 183
 TABLE = "core_changerecord"
 
@@ -65,24 +67,13 @@ SQLITE_TRIGGERS = ("core_changerecord_no_update", "core_changerecord_no_young_de
 SQLITE_REMOVE = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
 
 
-def _statements(connection, install: bool) -> list[str]:
-    if connection.vendor == "postgresql":
-        return POSTGRESQL_INSTALL if install else POSTGRESQL_REMOVE
-    if connection.vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
-    return []  # another engine: the model's Python guard only (docs/operations.md)
-
-
-def install(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, install=True):
-            cursor.execute(sql)
-
-
-def remove(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, install=False):
-            cursor.execute(sql)
+# another engine: the model's Python guard only (docs/operations.md)
+OBJECTS = VendorSQL(
+    install_sql={"postgresql": POSTGRESQL_INSTALL, "sqlite": SQLITE_INSTALL},
+    remove_sql={"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE},
+)
+install = OBJECTS.install
+remove = OBJECTS.remove
 
 
 def installed(connection) -> bool:

@@ -30,6 +30,8 @@ from django.db import connections
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from xiake.core.vendorsql import VendorSQL
+
 TABLE = "core_changerecord"
 FTS_TABLE = "core_changerecord_text"
 PG_INDEX = "core_change_text_gin_idx"
@@ -188,24 +190,13 @@ def _fts_query(terms: list[str]) -> str:
     return " ".join(f'"{term}"' for term in terms)
 
 
-def _statements(connection, install: bool) -> list[str]:
-    if connection.vendor == "postgresql":
-        return POSTGRESQL_INSTALL if install else POSTGRESQL_REMOVE
-    if connection.vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
-    return []
-
-
-def install(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, install=True):
-            cursor.execute(sql)
-
-
-def remove(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, install=False):
-            cursor.execute(sql)
+# another engine: the unindexed scan (``search`` falls back to it)
+OBJECTS = VendorSQL(
+    install_sql={"postgresql": POSTGRESQL_INSTALL, "sqlite": SQLITE_INSTALL},
+    remove_sql={"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE},
+)
+install = OBJECTS.install
+remove = OBJECTS.remove
 
 
 def installed(connection) -> bool:
