@@ -29,17 +29,13 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 
 from benchmarks.common import (
-    PYTHON,
-    REPO,
-    fresh_var_dir,
     machine,
+    measure_in_child,
     now_iso,
-    remove_dir,
     table,
     write_json,
 )
@@ -381,37 +377,15 @@ def main(argv=None):
     if args.child:
         print(json.dumps(run_child(args)))
         return
-    var_dir = fresh_var_dir("audit")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     # MFA=0 as in the tests: the view is measured with a forced login, not a second factor
-    env.update(XIAKE_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="xiake.settings", MFA="0")
-    scratch = None
-    if args.database_url:
-        base, _slash, _name = args.database_url.rpartition("/")
-        scratch = f"xiake_bench_audit_{os.getpid()}"
-        subprocess.run(
-            ["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {scratch}"], check=True
-        )
-        env["DATABASE_URL"] = f"{base}/{scratch}"
-    try:
-        child = subprocess.run(
-            [PYTHON, "-m", "benchmarks.bench_audit", "--child", *_forward(args)],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-            timeout=3 * 3600,
-        )
-        if child.returncode != 0:
-            sys.exit(f"the measuring process failed ({child.returncode}); see its output above")
-        result = json.loads(child.stdout.strip().splitlines()[-1])
-    finally:
-        remove_dir(var_dir)
-        if scratch:
-            subprocess.run(
-                ["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {scratch}"],
-                check=False,
-            )
+    result = measure_in_child(
+        "benchmarks.bench_audit",
+        _forward(args),
+        name="audit",
+        database_url=args.database_url,
+        timeout=3 * 3600,
+        MFA="0",
+    )
     targets = result["targets"]
     base_ms = targets["baseline: newest page, no filter"]["p50_ms"]
     rows = [

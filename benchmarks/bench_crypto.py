@@ -29,17 +29,12 @@ import io
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 
 from benchmarks.common import (
-    PYTHON,
-    REPO,
-    fresh_var_dir,
     machine,
+    measure_in_child,
     now_iso,
-    remove_dir,
     table,
     write_json,
 )
@@ -187,43 +182,13 @@ def main(argv=None):
     if args.child:
         print(json.dumps(run_child(args)))
         return
-    var_dir = fresh_var_dir("crypto")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        XIAKE_VAR_DIR=str(var_dir),
-        DJANGO_SETTINGS_MODULE="xiake.settings",
-        FIELD_ENCRYPTION_DEV_KEY="1",  # keys generated into the scratch var dir
-    )
-    env.pop("DEBUG", None)
-    scratch = None
-    if args.database_url:
-        base, _slash, _name = args.database_url.rpartition("/")
-        scratch = f"xiake_bench_crypto_{os.getpid()}"
-        subprocess.run(
-            ["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {scratch}"], check=True
-        )
-        env["DATABASE_URL"] = f"{base}/{scratch}"
     load_start = machine()
-    try:
-        child = subprocess.run(
-            [PYTHON, "-m", "benchmarks.bench_crypto", "--child", "--rows", str(args.rows)]
-            + ["--repetitions", str(args.repetitions)],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-            timeout=3600,
-        )
-        if child.returncode != 0:
-            sys.exit(f"the measuring process failed ({child.returncode}); see its output above")
-        result = json.loads(child.stdout.strip().splitlines()[-1])
-    finally:
-        remove_dir(var_dir)
-        if scratch:
-            subprocess.run(
-                ["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {scratch}"],
-                check=False,
-            )
+    result = measure_in_child(
+        "benchmarks.bench_crypto",
+        ["--rows", str(args.rows), "--repetitions", str(args.repetitions)],
+        name="crypto",
+        database_url=args.database_url,
+    )
     rows = []
     for name, t in result["targets"].items():
         e, lz = t["eager"]["median_s"], t["lazy"]["median_s"]

@@ -23,17 +23,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 
 from benchmarks.common import (
-    PYTHON,
-    REPO,
-    fresh_var_dir,
     machine,
+    measure_in_child,
     now_iso,
-    remove_dir,
     table,
     write_json,
 )
@@ -124,30 +120,13 @@ def main(argv=None):
     if args.child:
         print(json.dumps(run_child(args)))
         return
-    var_dir = fresh_var_dir("identity")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        XIAKE_VAR_DIR=str(var_dir),
-        DJANGO_SETTINGS_MODULE="xiake.settings",
-        RATE_LIMITS="0",
-        FIELD_ENCRYPTION_DEV_KEY="1",
-    )
     started_at, load = now_iso(), machine()
-    try:
-        child = [PYTHON, "-m", "benchmarks.bench_identity", "--child"]
-        child += [f"--experts={args.experts}", f"--repetitions={args.repetitions}"]
-        out = subprocess.run(
-            [*child, f"--seed={args.seed}"],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=True,
-        )
-    finally:
-        remove_dir(var_dir)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = measure_in_child(
+        "benchmarks.bench_identity",
+        [f"--experts={args.experts}", f"--repetitions={args.repetitions}", f"--seed={args.seed}"],
+        name="identity",
+        timeout=1800,
+    )
     base = result["targets"]["baseline: bureau, experts without numbers"]["median_ms"]
     rows = [
         [name, t["median_ms"], round(t["median_ms"] / base, 2)]

@@ -61,6 +61,44 @@ def xiake_env(var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def measure_in_child(
+    module: str,
+    child_args: list[str],
+    *,
+    name: str,
+    database_url: str = "",
+    timeout: float = 3600,
+    **extra_env: str,
+) -> dict:
+    """Run ``python -m module --child …`` with no state of ours: a fresh var dir (SQLite), or a
+    scratch database created on the PostgreSQL server of ``database_url`` and dropped afterwards.
+    Its output passes through; the result is the JSON object on its last line."""
+    var_dir = fresh_var_dir(name)
+    env = xiake_env(var_dir, DJANGO_SETTINGS_MODULE="xiake.settings", **extra_env)
+    scratch = server = None
+    if database_url:
+        server = database_url.rpartition("/")[0] + "/postgres"
+        scratch = f"xiake_bench_{name}_{os.getpid()}"
+        subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {scratch}"], check=True)
+        env["DATABASE_URL"] = database_url.rpartition("/")[0] + f"/{scratch}"
+    try:
+        child = subprocess.run(
+            [PYTHON, "-m", module, "--child", *child_args],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+        )
+        if child.returncode != 0:
+            sys.exit(f"the measuring process failed ({child.returncode}); see its output above")
+        return json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        remove_dir(var_dir)
+        if scratch:
+            subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {scratch}"])
+
+
 def run_measured(args: list[str], env: dict, timeout: float = 600, cwd: Path = REPO) -> Measured:
     """Run ``args`` and measure that one child with ``os.wait4`` (peak RSS is the child's own)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
