@@ -41,8 +41,8 @@ class OrganizationPolicy(Policy):
     def scope_delete(self, qs, user):
         return qs.none()
 
-    def contact_visible(self, user, obj) -> bool:
-        return organization_id_of(user) == obj.pk or super().contact_visible(user, obj)
+    def contact_visible(self, user, obj, granted: set | None = None) -> bool:
+        return organization_id_of(user) == obj.pk or super().contact_visible(user, obj, granted)
 
 
 class Organization(AuditedModel):

@@ -50,31 +50,43 @@ class NotificationPolicy(Policy):
         return qs.filter(user_id=user.pk)
 
 
-def case_contact_grant(user, obj) -> bool:
-    """Contact details of ``obj`` are visible to the other side of a case both sides accepted."""
+def case_contact_grant(user, model, pks) -> set:
+    """The keys among ``pks`` of ``model`` whose contact details are visible to ``user`` as the
+    other side of a case both sides accepted: one query per kind of record (organisations, which
+    may be either side, take one per side and link)."""
     from xiake.brokerage.models import DockingCase
 
     org_id = organization_id_of(user)
     if not getattr(user, "is_authenticated", False):
-        return False
+        return set()
     accepted = DockingCase.objects.filter(enterprise_accepted=True, provider_accepted=True)
-    model = obj._meta.label
-    if model == "catalog.Demand":
-        cases = accepted.filter(demand_id=obj.pk)
-        return cases.filter(Q(manager_id=user.pk) | provider_q(org_id)).exists()
+    label = model._meta.label
+    if label == "catalog.Demand":
+        cases = accepted.filter(demand_id__in=pks)
+        cases = cases.filter(Q(manager_id=user.pk) | provider_q(org_id))
+        return set(cases.values_list("demand_id", flat=True))
     link = {
         "catalog.Achievement": "achievements",
         "catalog.Expert": "experts",
         "catalog.Platform": "platforms",
-    }.get(model)
+    }.get(label)
     if link is not None:
-        cases = accepted.filter(**{link: obj.pk})
-        return cases.filter(Q(manager_id=user.pk) | Q(enterprise_id=org_id)).exists()
-    if model == "accounts.Organization":
-        as_provider = accepted.filter(enterprise_id=obj.pk).filter(provider_q(org_id))
-        as_enterprise = accepted.filter(enterprise_id=org_id).filter(provider_q(obj.pk))
-        return org_id is not None and (as_provider.exists() or as_enterprise.exists())
-    return False
+        cases = accepted.filter(**{f"{link}__in": pks})
+        cases = cases.filter(Q(manager_id=user.pk) | Q(enterprise_id=org_id))
+        return set(cases.values_list(link, flat=True)) - {None}
+    if label == "accounts.Organization" and org_id is not None:
+        # the enterprise of a case whose provider ``user`` is, and the providers of its own cases
+        granted = set(
+            accepted.filter(enterprise_id__in=pks)
+            .filter(provider_q(org_id))
+            .values_list("enterprise_id", flat=True)
+        )
+        for provider in PROVIDER_LINKS:
+            owner = f"{provider}__owner_org_id"
+            as_enterprise = accepted.filter(enterprise_id=org_id, **{f"{owner}__in": pks})
+            granted |= set(as_enterprise.values_list(owner, flat=True))
+        return granted
+    return set()
 
 
 class CaseMeetingPolicy(Policy):

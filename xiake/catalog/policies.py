@@ -47,10 +47,10 @@ class ExpertPolicy(PersonRecordMixin, OwnedRecordPolicy):
 
     create_roles = frozenset({Role.UNIVERSITY, Role.INSTITUTION})
 
-    def contact_visible(self, user, obj) -> bool:
+    def contact_visible(self, user, obj, granted: set | None = None) -> bool:
         if user.is_authenticated and obj.user_id == user.pk:
             return True
-        return super().contact_visible(user, obj)
+        return super().contact_visible(user, obj, granted)
 
 
 class PlatformPolicy(OwnedRecordPolicy):

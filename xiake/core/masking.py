@@ -5,7 +5,9 @@ Models declare what is masked: ``contact_fields`` (phones, e-mails: masked unles
 ``3201**********123X`` unless ``policy.identity_visible``, which is narrower: no docking case
 grants it) and ``confidential_fields`` with ``confidential_flag`` (on rows whose flag is set,
 replaced by 保密 unless ``policy.confidential_visible``). List pages, detail pages, the API and
-CSV/XLSX exports all go through :func:`masked_values`; a full identity number shown on a detail
+CSV/XLSX exports all go through :func:`masked_values`; pages and exports first ask which of their
+rows a docking case grants (:func:`page_contact_grants`, one query per kind of record, not per
+row). A full identity number shown on a detail
 page or through the API, or exported, is written to the audit log (:func:`record_identity_reveal`).
 """
 
@@ -14,6 +16,7 @@ import re
 from django.utils.translation import gettext as _
 
 from xiake.core.identity import mask_id_number
+from xiake.core.policies import contact_grants
 
 
 def mask_phone(value: str) -> str:
@@ -78,12 +81,22 @@ def record_identity_reveal(obj, user, values: dict) -> None:
         record.save()
 
 
-def masked_values(obj, user, values: dict) -> dict:
+def page_contact_grants(user, model, pks) -> set:
+    """The keys among ``pks`` (a list, or a ``values("pk")`` queryset for an export) of rows of
+    ``model`` whose contacts a grant (an accepted docking case) shows ``user``: asked once for a
+    page or an export and passed to :func:`masked_values` for each of its rows."""
+    if not getattr(model, "contact_fields", ()):
+        return set()
+    return contact_grants(user, model, pks)
+
+
+def masked_values(obj, user, values: dict, granted: set | None = None) -> dict:
     """Replace the contact fields of ``obj`` in ``values`` unless ``user`` may see them, its
     identity numbers unless ``user`` may see those, and its confidential fields when the row is
-    confidential and ``user`` may not see them."""
+    confidential and ``user`` may not see them. ``granted``: :func:`page_contact_grants` of the
+    page or export ``obj`` belongs to; without it the row's grant is asked for on its own."""
     fields = getattr(obj, "contact_fields", ())
-    if fields and not type(obj).policy.contact_visible(user, obj):
+    if fields and not type(obj).policy.contact_visible(user, obj, granted):
         values = {k: (mask(k, v) if k in fields else v) for k, v in values.items()}
     identity = getattr(obj, "identity_fields", ())
     if identity and not type(obj).policy.identity_visible(user, obj):

@@ -9,7 +9,7 @@ from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from xiake.core.masking import masked_values
+from xiake.core.masking import masked_values, page_contact_grants
 
 
 @dataclass
@@ -66,9 +66,12 @@ class Table:
         labels = {f.name: {k: str(v) for k, v in f.flatchoices} for f in self.columns if f.choices}
         url_name = self.resource.url_name("detail")
         url_pattern = reverse(url_name, args=[987654321]).replace("987654321", "{}")
-        for obj in self.objects:
+        objects = list(self.objects)
+        model = self.resource.model
+        granted = page_contact_grants(self.user, model, [obj.pk for obj in objects])
+        for obj in objects:
             values = {f.name: _display(obj, f, labels) for f in self.columns}
-            values = masked_values(obj, self.user, values)
+            values = masked_values(obj, self.user, values, granted)
             cells = []
             for i, f in enumerate(self.columns):
                 value = values[f.name]

@@ -9,7 +9,12 @@ from django.utils.text import capfirst
 from rest_framework import serializers
 
 from xiake.core.identity import row_checked_fields
-from xiake.core.masking import identity_reveal, masked_values, record_identity_reveal
+from xiake.core.masking import (
+    identity_reveal,
+    masked_values,
+    page_contact_grants,
+    record_identity_reveal,
+)
 
 
 class TermField(serializers.SlugRelatedField):
@@ -26,13 +31,23 @@ class TermField(serializers.SlugRelatedField):
 
 
 REVEALS = "identity_reveals"  # the context key where a list collects its rows' reveal records
+GRANTS = "contact_grants"  # the context key of the page's rows whose contacts a case grants
 
 
 class RevealAuditListSerializer(serializers.ListSerializer):
-    """A page of records: the reveal records of its rows are written in one statement."""
+    """A page of records: which of its rows a docking case grants contacts of is asked once for
+    the page, and the reveal records of its rows are written in one statement."""
 
     def to_representation(self, data):
-        rows = super().to_representation(data)
+        objects = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        pks = [obj.pk for obj in objects]
+        self.context[GRANTS] = page_contact_grants(user, self.child.Meta.model, pks)
+        try:
+            rows = super().to_representation(objects)
+        finally:
+            self.context.pop(GRANTS, None)
         reveals = self.context.pop(REVEALS, [])
         if reveals:
             from xiake.core.models import ChangeRecord
@@ -72,7 +87,9 @@ class ResourceSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        data = masked_values(instance, user, data)
+        parent_list = isinstance(self.parent, RevealAuditListSerializer)
+        granted = self.context.get(GRANTS) if parent_list else None
+        data = masked_values(instance, user, data, granted)
         if request is not None and request.method == "GET":
             if isinstance(self.parent, RevealAuditListSerializer):
                 reveal = identity_reveal(instance, user, data)
