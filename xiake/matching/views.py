@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -169,18 +170,23 @@ def accept_discipline(request, pk):
     )
     if term is None:
         messages.error(request, _("Choose a discipline of GB/T 13745."))
-    elif demand.discipline_id is not None:
-        messages.error(
-            request,
-            _("“%(obj)s” already has a discipline: change it on the edit page.") % {"obj": demand},
-        )
-    else:
-        demand.discipline = term
-        demand.save()
-        messages.success(
-            request,
-            _("Discipline of “%(obj)s” set to %(name)s.") % {"obj": demand, "name": term.name},
-        )
+        return redirect(demand.get_absolute_url())
+    with transaction.atomic():
+        # the row locked while checking, so two accepts at once cannot both store theirs
+        locked = Demand.objects.select_for_update().filter(pk=demand.pk)
+        if locked.values_list("discipline_id", flat=True).first() is not None:
+            messages.error(
+                request,
+                _("“%(obj)s” already has a discipline: change it on the edit page.")
+                % {"obj": demand},
+            )
+        else:
+            demand.discipline = term
+            demand.save()
+            messages.success(
+                request,
+                _("Discipline of “%(obj)s” set to %(name)s.") % {"obj": demand, "name": term.name},
+            )
     return redirect(demand.get_absolute_url())
 
 
