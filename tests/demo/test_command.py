@@ -148,6 +148,18 @@ def test_terms_belong_to_the_right_schemes(demo):
     }
 
 
+def test_about_half_the_demands_declare_a_discipline_of_a_demo_domain(demo):
+    from xiake.demo.vocab import DOMAINS
+
+    codes = {c for d in DOMAINS for c in d.disciplines}
+    rows = list(Demand.objects.values_list("discipline__scheme__code", "discipline__code"))
+    declared = [code for scheme, code in rows if scheme is not None]
+    assert {scheme for scheme, _code in rows} <= {"gbt13745", None}
+    assert 0.3 < len(declared) / len(rows) < 0.7
+    # a domain's code, or its parent where the built-in taxonomy stops one level higher
+    assert all(any(c.startswith(code) for c in codes) for code in declared)
+
+
 def test_domains_agree_between_title_and_classification(demo):
     # Soft science aside, the stage and the TRL agree (GB/T 22900 levels by stage).
     for code, trl in Achievement.objects.exclude(stage=None).values_list(

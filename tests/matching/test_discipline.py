@@ -5,11 +5,14 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from tests.base import client_for
 from tests.factories import make_achievement, make_demand, make_expert, term
-from xiake.matching import api, ranker
+from xiake.core.models import ChangeRecord
+from xiake.matching import api, documents, ranker
 from xiake.matching.engine import engine
+from xiake.matching.models import IndexChange
 from xiake.matching.text import analyzer
 
 # -- the vote itself (pure) -------------------------------------------------------------------------
@@ -274,3 +277,128 @@ def test_query_terms_are_weighted_by_their_idf_relative_to_the_rarest(tmp_path):
     plain = ranker.query_terms(ix, analyzer(), q, ranker.Params(synonym_weight=0, idf_power=0))
     assert plain == dict.fromkeys([*common, rare], 1.0)
     assert ranker.query_terms(ix, analyzer(), "的") == {}  # only a stop word: no terms, no error
+
+
+# -- a demand's declared discipline: accepted from the suggestion, used by recommend ---------------
+
+
+def _accept(user, demand, discipline):
+    url = reverse("matching:accept_discipline", args=[demand.pk])
+    return client_for(user).post(url, {"discipline": discipline.pk})
+
+
+@pytest.mark.django_db
+def test_the_poster_accepts_a_suggested_discipline_and_matches_then_say_same_discipline(
+    catalogue, orgs, users
+):
+    materials, _computing = catalogue
+    demand = make_demand(
+        orgs["enterprise"], title="焊缝生锈", description="不锈钢管焊缝在海水里半年就锈蚀"
+    )
+    page = client_for(users["enterprise"]).get(demand.get_absolute_url()).content.decode()
+    assert 'data-testid="accept-discipline"' in page and f'value="{materials.pk}"' in page
+    before = list(api.recommend(users["enterprise"], demand, "achievement"))
+    assert all(s["code"] != "discipline" for m in before for s in m.signals)
+    assert any(s["code"] == "discipline_inferred" for m in before for s in m.signals)
+
+    response = _accept(users["enterprise"], demand, materials)
+    assert response.status_code == 302 and response.url == demand.get_absolute_url()
+    demand.refresh_from_db()
+    assert demand.discipline == materials
+    change = ChangeRecord.objects.filter(object_id=str(demand.pk), action="update").latest("id")
+    assert change.after["discipline_id"] == materials.pk
+    assert IndexChange.objects.filter(kind="demand", object_id=demand.pk).exists()
+
+    after = list(api.recommend(users["enterprise"], demand, "achievement"))
+    lifted = [m for m in after if m.obj.discipline_id == materials.pk]
+    assert lifted
+    for m in lifted:
+        signal = next(s for s in m.signals if s["code"] == "discipline")
+        assert signal["label"] == f"学科一致：{materials.name}"
+    assert not any(s["code"] == "discipline_inferred" for m in after for s in m.signals)
+    # declared now: the panel suggests nothing more and offers no button
+    page = client_for(users["enterprise"]).get(demand.get_absolute_url()).content.decode()
+    assert 'data-testid="accept-discipline"' not in page
+    # and a second accept does not overwrite it
+    _accept(users["enterprise"], demand, _computing)
+    demand.refresh_from_db()
+    assert demand.discipline == materials
+
+
+@pytest.mark.django_db
+def test_a_stranger_cannot_accept_a_discipline(catalogue, orgs, users):
+    materials, _computing = catalogue
+    demand = make_demand(orgs["enterprise"], title="焊缝生锈", description="不锈钢管焊缝锈蚀")
+    draft = make_demand(orgs["enterprise"], status="draft", title="草稿", description="焊缝锈蚀")
+    assert _accept(users["enterprise2"], demand, materials).status_code == 403
+    assert _accept(users["enterprise2"], draft, materials).status_code == 404
+    assert _accept(None, demand, materials).status_code == 403
+    get = client_for(users["enterprise"]).get(
+        reverse("matching:accept_discipline", args=[demand.pk])
+    )
+    assert get.status_code == 405
+    demand.refresh_from_db()
+    draft.refresh_from_db()
+    assert demand.discipline is None and draft.discipline is None
+    # the stranger sees the published demand but no accept button (no panel at all)
+    page = client_for(users["enterprise2"]).get(demand.get_absolute_url()).content.decode()
+    assert 'data-testid="accept-discipline"' not in page
+    # a term of another scheme is refused with a message, nothing stored
+    _accept(users["enterprise"], demand, term("gbt4754", "33"))
+    demand.refresh_from_db()
+    assert demand.discipline is None
+
+
+@pytest.mark.django_db
+def test_recommend_for_a_demand_uses_its_declared_discipline(orgs, users):
+    materials, computing = term("gbt13745", "430"), term("gbt13745", "520")
+    # the demand's neighbours are mostly computing: inference would favour computing records
+    for i in range(3):
+        make_achievement(
+            orgs["university"],
+            title=f"焊缝锈蚀图像识别软件{i}",
+            summary="不锈钢焊缝锈蚀的图像识别软件算法",
+            keywords="",
+            discipline=computing,
+        )
+    agreeing = make_achievement(
+        orgs["university"],
+        title="焊缝锈蚀防护",
+        summary="不锈钢焊缝锈蚀防护，钝化工艺",
+        keywords="",
+        discipline=materials,
+    )
+    demand = make_demand(
+        orgs["enterprise"],
+        title="焊缝锈蚀",
+        description="不锈钢焊缝锈蚀，想找图像识别软件算法",
+        discipline=materials,
+    )
+    undeclared = make_demand(orgs["enterprise"], title="焊缝锈蚀2", description=demand.description)
+    assert api.disciplines_of(demand) == frozenset({materials.pk})
+    assert api.disciplines_of(undeclared) == frozenset()
+
+    def codes(results, discipline):
+        return {
+            s["code"]
+            for m in results
+            if m.obj.discipline_id == discipline.pk
+            for s in m.signals
+            if s["code"].startswith("discipline")
+        }
+
+    # undeclared: the neighbours' vote (mostly computing) lifts the computing records
+    inferred = list(api.recommend(users["enterprise"], undeclared, "achievement"))
+    assert codes(inferred, computing) == {"discipline_inferred"}
+    # declared: only the record of the demand's own discipline is lifted, and it says so
+    results = list(api.recommend(users["enterprise"], demand, "achievement"))
+    assert codes(results, computing) == set()
+    match = next(m for m in results if m.obj.pk == agreeing.pk)
+    signal = next(s for s in match.signals if s["code"] == "discipline")
+    assert signal["label"] == f"学科一致：{materials.name}" and signal["label"] in match.reasons
+    # declared agreement lifts it by the full weight, more than its share of the vote did
+    before = next(m for m in inferred if m.obj.pk == agreeing.pk)
+    assert match.score > before.score
+    # the demand's discipline name is in its index document, as an achievement's is
+    doc = documents.field_texts("demand", demand)
+    assert materials.name in doc["tags"]

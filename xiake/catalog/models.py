@@ -166,6 +166,8 @@ class Demand(ContactMixin, ReviewedModel):
     keywords = models.CharField(
         _("keywords"), max_length=300, blank=True, help_text=_("Separate with commas.")
     )
+    # the discipline the solution is likely to come from; the 需求质量 panel suggests one
+    discipline = term_fk("gbt13745", _("discipline"))
     industry = term_fk("gbt4754", _("industry"))
     chain = term_fk("chain", _("industrial chain"))
     description = models.TextField(_("problem description"))

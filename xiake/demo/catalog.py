@@ -407,6 +407,9 @@ class Builder:
         owners += [rng.choice(others) for _ in range(max(0, n - 6))]
         objs, coop, assigned, used = [], [], [], set()
         remaining: dict[int, list] = {}  # org id → cases this enterprise has not used yet
+        # about half the demands declare a discipline of their case's domain; a stream of its
+        # own, so the rest of the demands stay as they were before demands had one
+        disciplines = self.rng("demand-disciplines")
         for i, org in enumerate(owners[:n]):
             own = w.domain_of(rng, org)
             cases = remaining.get(org.pk) or rng.sample(
@@ -440,6 +443,11 @@ class Builder:
                     owner_org=org,
                     demand_type_id=t.get("demand_type", dtype),
                     keywords=",".join(dt_.keywords),
+                    discipline_id=(
+                        t.pick(disciplines, "gbt13745", d.disciplines, 0.7)
+                        if disciplines.random() < 0.5
+                        else None
+                    ),
                     industry_id=t.pick(rng, "gbt4754", own.industries),
                     chain_id=t.pick(rng, "chain", own.chains, 0.7),
                     description=dt_.description,

@@ -454,8 +454,8 @@ def _codes(obj, name) -> set[str]:
 
 # -- discipline: the agreement signal and the suggestion for a new demand ------------------------
 def disciplines_of(obj) -> frozenset[int]:
-    """The disciplines a record declares (term ids): an achievement's or platform's one, an
-    expert's several; a demand declares none (its discipline is inferred)."""
+    """The disciplines a record declares (term ids): an achievement's, platform's or demand's
+    one (a demand's may be empty: then its discipline is inferred), an expert's several."""
     if hasattr(obj, "disciplines"):
         return frozenset(d.pk for d in obj.disciplines.all())
     pk = getattr(obj, "discipline_id", None)

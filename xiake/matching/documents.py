@@ -24,7 +24,7 @@ FIELD_SOURCES = {
         "keywords": ("keywords",),
         "body": ("description",),
         "indicators": ("technical_indicators",),
-        "tags": ("industry.name", "demand_type.name"),
+        "tags": ("industry.name", "discipline.name", "demand_type.name"),
     },
     "expert": {
         "title": ("name",),
@@ -45,7 +45,7 @@ FIELD_SOURCES = {
 
 SELECT = {
     "achievement": ("industry", "discipline", "emerging_industry"),
-    "demand": ("industry", "demand_type"),
+    "demand": ("industry", "discipline", "demand_type"),
     "expert": (),
     "platform": ("industry", "discipline", "platform_type"),
 }

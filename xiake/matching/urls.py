@@ -9,6 +9,11 @@ urlpatterns = [
     path("matching/duplicates/", views.duplicates_queue, name="duplicates"),
     path("matching/triage/", views.triage_queue, name="triage"),
     path("matching/matches/<str:kind>/<int:pk>/", views.matches_fragment, name="matches"),
+    path(
+        "matching/demands/<int:pk>/discipline/",
+        views.accept_discipline,
+        name="accept_discipline",
+    ),
     path("api/v1/matching/search/", views.api_search, name="api_search"),
     path("api/v1/demands/<int:pk>/matches/", views.api_demand_matches, name="api_demand_matches"),
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -129,17 +132,62 @@ def triage_section(request, resource, obj):
     from xiake.matching import api
 
     suggestions = triage.suggest_industry(request.user, obj) if obj.industry_id is None else []
+    # a demand without a discipline: suggest the ones its nearest records share; whoever may
+    # change the demand can accept one (accept_discipline)
+    undeclared = obj.discipline_id is None
     return render_to_string(
         "matching/triage_section.html",
         {
+            "object": obj,
             "triage": triage.triage(obj),
             "vague_below": triage.VAGUE_BELOW,
             "suggestions": suggestions,
-            # a demand declares no discipline: suggest the one its nearest records share
-            "discipline_suggestions": api.suggest_discipline(request.user, obj),
+            "discipline_suggestions": (
+                api.suggest_discipline(request.user, obj) if undeclared else []
+            ),
+            "may_accept": undeclared and resource.policy().can(request.user, obj, "change"),
         },
         request=request,
     )
+
+
+@require_POST
+def accept_discipline(request, pk):
+    """采用: store a suggested discipline on a demand that has none yet, through the demand's
+    normal save (audited, recorded in the index's change feed), then back to the demand."""
+    from xiake.catalog.models import Demand
+    from xiake.taxonomy.models import Term
+
+    demand = get_object_or_404(Demand.objects.restrict(request.user, "view"), pk=pk)
+    if not Demand.policy.can(request.user, demand, "change"):
+        raise PermissionDenied
+    # any version of the scheme, as the field allows: the suggestion is what records carry
+    chosen = request.POST.get("discipline", "")
+    term = (
+        Term.objects.filter(scheme__code="gbt13745", pk=chosen).first()
+        if chosen.isdigit()
+        else None
+    )
+    if term is None:
+        messages.error(request, _("Choose a discipline of GB/T 13745."))
+        return redirect(demand.get_absolute_url())
+    with transaction.atomic():
+        # the row locked while checking, so two accepts at once cannot both store theirs
+        locked = Demand.objects.select_for_update().filter(pk=demand.pk)
+        if locked.values_list("discipline_id", flat=True).first() is not None:
+            messages.error(
+                request,
+                _("“%(obj)s” already has a discipline: change it on the edit page.")
+                % {"obj": demand},
+            )
+        else:
+            demand.discipline = term
+            demand.save()
+            messages.success(
+                request,
+                _("Discipline of “%(obj)s” set to %(name)s.") % {"obj": demand, "name": term.name},
+            )
+    return redirect(demand.get_absolute_url())
 
 
 def triage_queue(request):
