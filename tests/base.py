@@ -7,6 +7,7 @@ them sees and may do through the pages and the API, and that changes reach the c
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -14,6 +15,25 @@ from rest_framework.test import APIClient
 
 from xiake.core.models import ChangeRecord
 from xiake.core.resources import resource_for
+
+
+def raw(model, column, pk):
+    """The column exactly as stored, read past the ORM (encrypted fields: the token)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s",  # noqa: S608
+            [pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def all_text(model, pk) -> str:
+    """Every column of one row as text, read with raw SQL."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])  # noqa: S608
+        return " ".join(str(v) for v in cursor.fetchone())
 
 
 def client_for(user=None) -> Client:

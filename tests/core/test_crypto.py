@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import override_settings
 
 from tests import factories as f
+from tests.base import all_text, raw
 from xiake.accounts.models import Organization, User
 from xiake.catalog.models import Achievement, Expert
 from xiake.core import crypto
@@ -23,25 +24,6 @@ from xiake.core.models import ChangeRecord
 PHONE = "13812345678"
 KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 INDEX = "test-index-key-0123456789abcdef"
-
-
-def raw(model, column, pk):
-    """The column exactly as stored, read past the ORM."""
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s",  # noqa: S608
-            [pk],
-        )
-        return cursor.fetchone()[0]
-
-
-def all_text(model, pk) -> str:
-    """Every column of one row as text, read with raw SQL."""
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])  # noqa: S608
-        return " ".join(str(v) for v in cursor.fetchone())
 
 
 def test_sql_sees_no_plain_phone_and_the_application_reads_it(orgs, users, db):
