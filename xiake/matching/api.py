@@ -29,6 +29,8 @@ from xiake.matching import documents, ranker
 from xiake.matching.engine import engine
 from xiake.matching.feed import KINDS
 from xiake.matching.text import analyzer, normalize
+from xiake.taxonomy.api import terms_by_id
+from xiake.taxonomy.models import Term
 
 __all__ = [
     "KINDS",
@@ -202,15 +204,30 @@ def _fetch(user, keys_scores, filters, *, card=False) -> list[tuple[str, object,
     objs = {}
     for kind, pks in _by_kind(k for k, _s in keys_scores).items():
         qs = _viewable(user, kind, pks, filters)
-        if documents.SELECT.get(kind):
-            qs = qs.select_related("owner_org", *documents.SELECT[kind])
         if card:
+            # classification terms come from the process-wide cache instead of three joins
             qs = qs.select_related("owner_org").only(*documents.card_fields(kind))
+        elif documents.SELECT.get(kind):
+            qs = qs.select_related("owner_org", *documents.SELECT[kind])
         if documents.PREFETCH.get(kind):  # what the explanation reads (an expert's achievements)
             qs = qs.prefetch_related(*documents.prefetches(kind, card=card))
-        for obj in qs:
+        rows = list(qs)
+        if card:
+            _attach_terms(kind, rows)
+        for obj in rows:
             objs[f"{kind}:{obj.pk}"] = obj
     return [(k.split(":")[0], objs[k], s) for k, s in keys_scores if k in objs]
+
+
+def _attach_terms(kind: str, rows: list) -> None:
+    """Set the classification relations of :data:`documents.SELECT` (taxonomy terms) on
+    ``rows`` from :func:`taxonomy.api.terms_by_id`, as ``select_related`` would have."""
+    fields = [documents.model_of(kind)._meta.get_field(name) for name in documents.SELECT[kind]]
+    fields = [f for f in fields if f.related_model is Term]
+    terms = terms_by_id({getattr(obj, f.attname) for obj in rows for f in fields})
+    for obj in rows:
+        for f in fields:
+            f.set_cached_value(obj, terms.get(getattr(obj, f.attname)))
 
 
 def _visible(user, keys_scores, filters) -> list[tuple[str, float]]:
@@ -395,8 +412,12 @@ def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noq
         return Results(
             [Match(k, o, s) for k, o, s in _fallback(user, q, kinds, filters, limit)], fallback=True
         )
-    hits, lifts, _inference = ranker.label_rerank(hits, discipline_labels(user, hits))
-    visible = _visible(user, hits, filters)
+    labels = discipline_labels(user, hits)  # keyed by the hits the user may view
+    hits, lifts, _inference = ranker.label_rerank(hits, labels)
+    if filters:
+        visible = _visible(user, hits, filters)
+    else:  # the labels' visibility query already answered which hits may be shown
+        visible = [(k, s) for k, s in hits if k in labels]
     rows = _fetch(user, visible[:limit], filters, card=True)
     top = visible[0][1] if visible else 1.0
     matches = [Match(k, o, s / top) for k, o, s in rows]
@@ -492,9 +513,7 @@ def discipline_labels(user, hits) -> dict[str, frozenset[int]]:
 
 def _add_discipline_signals(matches: list[Match], lifts: dict) -> None:
     """Put the ranker's discipline lift among each lifted match's reasons."""
-    from xiake.taxonomy.models import Term
-
-    names = Term.objects.in_bulk({lift.label for lift in lifts.values()})
+    names = terms_by_id({lift.label for lift in lifts.values()})
     for m in matches:
         lift = lifts.get(f"{m.kind}:{m.obj.pk}")
         term = names.get(lift.label) if lift else None

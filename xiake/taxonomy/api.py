@@ -25,6 +25,7 @@ __all__ = [
     "resolve",
     "term_choices",
     "terms",
+    "terms_by_id",
 ]
 
 
@@ -84,6 +85,29 @@ def term_choices(code: str, level: int | None = None, *, key: str = "code") -> l
     return choices
 
 
+def terms_by_id(ids) -> dict[int, Term]:
+    """``{pk: Term}`` for ``ids`` (unknown ids left out), kept per process like the choices.
+
+    Search result cards name the same few hundred industries and disciplines page after page;
+    joining and building them for every card cost a quarter of an API search. The instances are
+    shared between requests, so callers must only read them.
+    """
+    generation = cache.get(GENERATION_KEY, 0)
+    global _terms_stamp
+    if _terms_stamp[0] != generation or time.monotonic() - _terms_stamp[1] >= CHOICES_TTL:
+        _terms_by_id.clear()
+        _terms_stamp = (generation, time.monotonic())
+    ids = [pk for pk in ids if pk is not None]
+    missing = {pk for pk in ids if pk not in _terms_by_id}
+    fetched = Term.objects.in_bulk(missing) if missing else {}
+    if len(_terms_by_id) > 50_000:  # bounded: a whole IPC scheme at most
+        _terms_by_id.clear()
+    _terms_by_id.update(fetched)
+    # .get: another thread may clear the dict between the check and the read
+    found = ((pk, fetched.get(pk) or _terms_by_id.get(pk)) for pk in ids)
+    return {pk: term for pk, term in found if term is not None}
+
+
 def subtree_ids(code: str, value: str) -> list[int]:
     """Ids of the current term coded ``value`` and all its descendants (cached like the choices).
 
@@ -118,6 +142,8 @@ GENERATION_KEY = "taxonomy:generation"
 CHOICES_TTL = 60.0
 _choices_cache: dict[tuple, tuple] = {}
 _tree_cache: dict[str, tuple] = {}
+_terms_by_id: dict[int, Term] = {}
+_terms_stamp: tuple = (None, 0.0)
 
 
 def invalidate_choices(**kwargs) -> None:
@@ -127,6 +153,7 @@ def invalidate_choices(**kwargs) -> None:
         cache.set(GENERATION_KEY, 1, None)
     _choices_cache.clear()
     _tree_cache.clear()
+    _terms_by_id.clear()
 
 
 def resolve(code: str, value) -> Term | None:
