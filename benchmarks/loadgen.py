@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -55,7 +56,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
     return status, size, close
 
 
-async def worker(host, port, request: bytes, deadline: float, budget: list, stats: Stats, timeout):
+async def worker(host, port, requests, deadline: float, budget: list, stats: Stats, timeout):
+    """One keep-alive connection; ``requests`` (an iterator shared by all workers) gives each
+    next request, so several URLs are spread over the connections in turn."""
     reader = writer = None
     while time.perf_counter() < deadline and budget[0] > 0:
         if writer is None:
@@ -68,6 +71,7 @@ async def worker(host, port, request: bytes, deadline: float, budget: list, stat
                 await asyncio.sleep(0.05)
                 continue
         budget[0] -= 1
+        request = next(requests)
         started = time.perf_counter_ns()
         try:
             writer.write(request)
@@ -99,7 +103,7 @@ async def worker(host, port, request: bytes, deadline: float, budget: list, stat
         writer.close()
 
 
-async def run(url, connections, duration, headers, max_requests, timeout) -> dict:
+def build_request(url: str, headers) -> tuple[str, int, bytes]:
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("loadgen sends traffic to the local machine only")
@@ -107,13 +111,22 @@ async def run(url, connections, duration, headers, max_requests, timeout) -> dic
     if parts.query:
         path += "?" + parts.query
     lines = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}", "Connection: keep-alive", *headers]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return parts.hostname, parts.port or 80, ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def run(urls, connections, duration, headers, max_requests, timeout) -> dict:
+    """``urls``: one URL, or several on the same host (sent in turn)."""
+    built = [build_request(u, headers) for u in ([urls] if isinstance(urls, str) else urls)]
+    if len({(host, port) for host, port, _r in built}) > 1:
+        raise SystemExit("all URLs must be on the same host and port")
+    host, port = built[0][:2]
+    requests = itertools.cycle([r for _h, _p, r in built])
     stats, budget = Stats(), [max_requests]
     started = time.perf_counter()
     deadline = started + duration
     await asyncio.gather(
         *(
-            worker(parts.hostname, parts.port or 80, request, deadline, budget, stats, timeout)
+            worker(host, port, requests, deadline, budget, stats, timeout)
             for _ in range(connections)
         )
     )
@@ -139,7 +152,7 @@ async def run(url, connections, duration, headers, max_requests, timeout) -> dic
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="+", help="one URL, or several sent in turn")
     parser.add_argument("-c", "--connections", type=int, default=20)
     parser.add_argument("-d", "--duration", type=float, default=30)
     parser.add_argument("-H", "--header", action="append", default=[])
