@@ -249,6 +249,31 @@ def test_eval_matching_reads_metadata_discipline_and_scores_variants(tmp_path):
     assert result["systems"]["xiake"]["ndcg@10"] >= result["systems"]["off"]["ndcg@10"]
 
 
+@pytest.mark.django_db
+def test_eval_matching_dense_runs_every_variant_with_the_dense_channel(tmp_path, settings):
+    settings.MATCHING_ENCODER = {"backend": "hashing", "dim": 64}
+    settings.MATCHING_VECTOR_CACHE = str(tmp_path / "vectors.sqlite3")
+    corpus = [
+        {"_id": "a", "text": "不锈钢焊缝海水锈蚀防护"},
+        {"_id": "b", "text": "推荐系统深度学习算法"},
+        {"_id": "c", "text": "光伏组件清洗机器人"},
+    ]
+    _beir(tmp_path / "set", corpus, {"q": "焊缝锈蚀"}, {"q": {"a": 2}})
+    out = io.StringIO()
+    call_command(
+        "eval_matching",
+        *("--dataset", str(tmp_path / "set"), "--json", "--dense"),
+        *("--variant", "half:dense_weight=0.5"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    systems = json.loads(out.getvalue())["systems"]
+    assert {"xiake-hybrid", "e5", "half", "half-hybrid"} <= set(systems)
+    # the variant's hybrid ranks the one relevant document first, as the default's does
+    assert systems["half-hybrid"]["mrr@10"] == systems["xiake-hybrid"]["mrr@10"] == 1.0
+    assert systems["half-hybrid"]["ms_per_query"] > 0
+
+
 def test_eval_matching_names_a_bad_setting(tmp_path):
     _beir(tmp_path / "set", [{"_id": "a", "text": "x"}], {"q": "x"}, {"q": {"a": 1}})
     with pytest.raises(CommandError, match="bad setting 'k=3'"):

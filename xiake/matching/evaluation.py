@@ -232,6 +232,8 @@ def evaluate(
             qvecs = dict(zip(queries, encoder.queries(list(queries.values())), strict=True))
             names += ["e5", "xiake-hybrid"]
         names += list(variants)
+        if dense:
+            names += [f"{name}-hybrid" for name in variants]
         runs = {n: {} for n in names}
         timings = dict.fromkeys(names, 0.0)
         scores = {}
@@ -280,6 +282,22 @@ def evaluate(
                 runs["e5"][qid] = [k for k, _s in dhits]
                 runs["xiake-hybrid"][qid] = [k for k, _s in hybrid]
                 scores[qid] = hybrid
+                for name, vp in variants.items():  # each variant with the dense channel too
+                    tv = time.monotonic()
+                    vwords, vgrams = (
+                        (words, grams)
+                        if _same_candidates(vp, params)
+                        else ranker.lexical_rankings(ours, a, text, params=vp, doc_terms=doc_terms)
+                    )
+                    vhybrid = ranker.label_rerank(
+                        ranker.fuse(vwords, vgrams, dhits, vp), labels, params=vp
+                    )[0][:100]
+                    runs[f"{name}-hybrid"][qid] = [k for k, _s in vhybrid]
+                    timings[f"{name}-hybrid"] += (
+                        (time.monotonic() - tv)
+                        + (t4 - t3)
+                        + ((t1 - t0) if _same_candidates(vp, params) else 0.0)
+                    )
     out["systems"] = {
         name: {
             **metrics(run, qrels),
