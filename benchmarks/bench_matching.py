@@ -16,10 +16,11 @@
   separately (single query, 1 and 2 threads) because it dominates.
 * ``--scale N``: a second lexical index of N documents made by perturbing the *token lists* of the
   real ones (no jieba pass: the 1M build would take hours of segmentation on 2 cores), then the
-  same query latency.
+  same query latency; with ``--lexical-only`` it runs without the HNSW build and encoder rates.
 * ``--http``: gunicorn as ``make run`` starts it (benchmarks.bench_list helpers, demo data), 8
   concurrent clients on ``/api/v1/matching/search/?q=…`` with benchmarks.loadgen, beside
-  ``/health/`` of the same server: p50/p99, requests/s, server CPU per request, load average.
+  ``/health/`` of the same server: p50/p99, requests/s, server CPU per request, load average;
+  three fixed queries each repeated, then every query of ``--queries`` once in turn.
   ``--http-only`` skips the corpus and engine parts; ``--var-dir DIR`` reuses (and keeps) a
   prepared demo; ``--port P`` is the first port tried; ``WORKERS``/``THREADS``/
   ``SQLITE_CONN_MAX_AGE`` in the environment change the server (defaults: ``make run``'s).
@@ -430,6 +431,8 @@ def run(
             "bm25": _time_queries(lambda q: ranker.baseline(base, plain, q, limit=20), qs),
         }
         if not dense:  # --lexical-only: no HNSW build, no encoder rates
+            if scale:
+                info["scaled"] = scaled(toks, [k for k, _t, _x in docs], scale, tmp, qs, params)
             if with_http:
                 info["http"] = http(n_queries, http_seconds, **(http_opts or {}))
             return info
