@@ -341,7 +341,7 @@ def api_demand_matches(request, pk):
 
 
 class FeedbackSerializer(serializers.Serializer):
-    """A mark on a match, in and out of ``POST /api/v1/matching/feedback/``."""
+    """The body of ``POST /api/v1/matching/feedback/``: a mark on a match."""
 
     source = serializers.RegexField(
         r"^[a-z]+:[1-9][0-9]{0,17}$",
