@@ -253,3 +253,45 @@ def test_expert_tab_has_buttons_too(client, orgs, users):
     post = {"source": f"demand:{demand.pk}", "target": f"expert:{expert.pk}", "value": "useful"}
     assert client.post(reverse("matching:feedback"), post).status_code == 302
     assert labels.labels_for(users["enterprise"], demand) == {f"expert:{expert.pk}": "useful"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_marks_at_once_leave_one_row(orgs, users):
+    """A double click: the second request's insert waits on the first's uncommitted row, fails on
+    the unique constraint once it commits, and changes that row instead (PostgreSQL: row locks)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent inserts: PostgreSQL")
+    demand, a = make_demand(orgs["enterprise"]), make_achievement(orgs["university"])
+    user = users["enterprise"]
+    inserted, release, done = threading.Event(), threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                labels.mark(user, demand, a, "useful")
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            done["mark"] = labels.mark(user, demand, a, "not_useful", "后到")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert inserted.wait(10)
+    threads[1].start()
+    time.sleep(0.5)  # the second insert is now waiting on the first's row
+    release.set()
+    for t in threads:
+        t.join(20)
+    assert done["mark"].value == "not_useful"
+    assert list(MatchFeedback.objects.values_list("value", "reason")) == [("not_useful", "后到")]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from xiake.core.models import ChangeAction
@@ -152,9 +152,17 @@ def mark(user, source, target, value, reason: str = "") -> MatchFeedback | None:
                 existing.delete()
             return None
         if existing is None:
-            existing = MatchFeedback.objects.create(user=user, value=value, reason=reason, **pair)
-            record_change(existing, ChangeAction.CREATE, comment=comment, actor=user)
-        elif (existing.value, existing.reason) != (value, reason):
+            try:
+                with transaction.atomic():  # a savepoint: a double click may race us here
+                    created = MatchFeedback.objects.create(
+                        user=user, value=value, reason=reason, **pair
+                    )
+            except IntegrityError:  # the other request stored its mark first: change that one
+                existing = MatchFeedback.objects.select_for_update().get(user=user, **pair)
+            else:
+                record_change(created, ChangeAction.CREATE, comment=comment, actor=user)
+                return created
+        if (existing.value, existing.reason) != (value, reason):
             before = existing.snapshot()
             existing.value, existing.reason = value, reason
             existing.save(update_fields=["value", "reason", "updated_at"])
