@@ -15,6 +15,12 @@ class BrokerageConfig(AppConfig):
 
         if case_contact_grant not in contact_grant_providers:
             contact_grant_providers.append(case_contact_grant)
+        # docking outcomes are labels of the demand's matches (re-ranking, learned weights)
+        from xiake.brokerage.models import docking_labels
+        from xiake.matching.labels import outcome_providers
+
+        if docking_labels not in outcome_providers:
+            outcome_providers.append(docking_labels)
         signals.connect()
         register(DemoStep("brokerage", generate=demo.generate, flush=demo.flush))
 

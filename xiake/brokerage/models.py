@@ -478,9 +478,10 @@ class Digest(models.Model):
 class MatchLabel(models.Model):
     """The outcome of a docking case as a relevance label for a (demand, record) pair.
 
-    ``matching`` exposes no function to take labels yet, so brokerage keeps them: one row per
-    case and linked achievement/expert/platform, positive when the case was signed, negative when
-    it ended (with the reason). An evaluation or a learned ranker reads them from here.
+    One row per case and linked achievement/expert/platform, positive when the case was signed,
+    negative when it ended (with the reason). Matching reads them through
+    :func:`docking_labels` (registered in ``matching.labels.outcome_providers``): they re-rank
+    the demand's matches and train ``xiake fit_match_weights`` beside users' marks.
     """
 
     class Outcome(models.TextChoices):
@@ -539,6 +540,25 @@ class MatchLabel(models.Model):
         ]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
         return len(rows)
+
+
+def docking_labels(sources=None) -> list:
+    """Docking outcomes as ``matching.labels.Label`` (source: the case's demand): of the demands
+    ``sources["demand"]`` or, with ``sources`` None, of every demand."""
+    from xiake.matching.labels import Label
+
+    qs = MatchLabel.objects.filter(demand__isnull=False)
+    if sources is not None:
+        ids = sources.get("demand") or []
+        if not ids:
+            return []
+        qs = qs.filter(demand_id__in=ids)
+    return [
+        Label(f"demand:{demand_id}", f"{kind}:{pk}", relevant, at, "docking")
+        for demand_id, kind, pk, relevant, at in qs.values_list(
+            "demand_id", "kind", "object_id", "relevant", "created_at"
+        ).order_by("id")
+    ]
 
 
 class ReminderRule(models.Model):

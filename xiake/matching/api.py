@@ -5,6 +5,8 @@
 score and the reasons (matched terms highlighted, structured signals). Every result has passed
 ``Model.objects.restrict(user, "view")``. While the index is missing or corrupt, a rebuild is
 started and search falls back to the database (substring match on the same fields).
+``recommend`` weighs its signals with the newest learned weights (``weights.py``) and re-ranks by
+the labels of the source's matches (``labels.py``: 有用 / 无关 marks, docking outcomes).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from xiake.core.models import AuditedModel
 from xiake.core.roles import is_bureau, role_of
-from xiake.matching import documents, ranker
+from xiake.matching import documents, ranker, weights
+from xiake.matching import labels as match_labels
 from xiake.matching.engine import engine
 from xiake.matching.feed import KINDS
 from xiake.matching.text import analyzer, normalize
@@ -94,6 +97,15 @@ class Match:
     terms: list[str] = field(default_factory=list)
     snippet: SafeString = mark_safe("")
     signals: list[dict] = field(default_factory=list)
+    # recommend only: the asking user's own mark on this match (labels.mark), and the signals'
+    # unit values (weights.weigh: what fit_match_weights learns from)
+    mark: str | None = None
+    features: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """``kind:id``, as the index and the marks name a record."""
+        return f"{self.kind}:{self.obj.pk}"
 
     @property
     def reasons(self) -> list[str]:
@@ -679,11 +691,12 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     top = max((score - lift_of(lifts, kind, t) for kind, t, score in rows), default=1.0) or 1.0
     matches = [Match(k, t, (score - lift_of(lifts, k, t)) / top) for k, t, score in rows]
     _add_discipline_signals(matches, lifts)  # one query for the disciplines' names
+    learned = weights.current()  # the newest `xiake fit_match_weights`, else the hand-set ones
     for m in matches:
         m.signals += signals_for(obj, m.obj)
-        m.score = m.score + sum(s["weight"] for s in m.signals)
-    matches.sort(key=lambda m: -m.score)
-    matches = matches[:limit]
+        weights.weigh(m, learned)
+    # marks (有用 / 无关) of those who may edit ``obj`` and docking outcomes; sorts
+    matches = match_labels.apply(user, obj, matches)[:limit]
     terms = analyzer().query_terms(q)
     for m in matches:
         _explain(m, terms)

@@ -12,7 +12,7 @@ class MatchingConfig(AppConfig):
         from xiake.core import importer
         from xiake.core import views as core_views
         from xiake.demo.extensions import DemoStep, register
-        from xiake.matching import duplicates, feed, views
+        from xiake.matching import demo, duplicates, feed, views
 
         feed.connect()
         for provider in (views.triage_section, views.duplicates_section, views.detail_section):
@@ -20,12 +20,5 @@ class MatchingConfig(AppConfig):
                 core_views.detail_section_providers.append(provider)
         if duplicates.import_notices not in importer.row_notice_providers:
             importer.row_notice_providers.append(duplicates.import_notices)
-        # the demo generator bulk-creates records (no signals): ask every node to rebuild
-        register(DemoStep("matching", generate=_demo_rebuild))
-
-
-def _demo_rebuild(context) -> dict:
-    from xiake.matching.feed import record_rebuild
-
-    record_rebuild()
-    return {}
+        # a rebuild of every node's index (the demo bulk-creates records) and synthetic marks
+        register(DemoStep("matching", generate=demo.generate, flush=demo.flush))

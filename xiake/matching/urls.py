@@ -14,6 +14,8 @@ urlpatterns = [
         views.accept_discipline,
         name="accept_discipline",
     ),
+    path("matching/feedback/", views.feedback, name="feedback"),
     path("api/v1/matching/search/", views.api_search, name="api_search"),
+    path("api/v1/matching/feedback/", views.api_feedback, name="api_feedback"),
     path("api/v1/demands/<int:pk>/matches/", views.api_demand_matches, name="api_demand_matches"),
 ]

@@ -1,4 +1,4 @@
-"""Search page, the matches panel of detail pages, and the two API endpoints."""
+"""Search page, the matches panel of detail pages (with 有用 / 无关 marks), and the API endpoints."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from xiake.core.roles import Role, is_bureau, role_of
@@ -68,7 +70,78 @@ def matches_fragment(request, kind, pk):
     if target not in MATCH_TARGETS[kind]:
         return render(request, "400.html", {"message": _("Unknown type.")}, status=400)
     results = api.recommend(request.user, obj, target, limit=10)
-    return render(request, "matching/matches_list.html", {"results": results})
+    return render(
+        request,
+        "matching/matches_list.html",
+        {"results": results, "source": f"{kind}:{obj.pk}"},
+    )
+
+
+class FeedbackInputError(ValueError):
+    """Bad input for a mark: ``field`` names it; answered 400."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _feedback_pair(user, source_key, target_key):
+    """(source, target) records of a mark, both visible to ``user``. FeedbackInputError (400)
+    for a malformed key or a pair that is not a match (a tab of the source's panel); Http404 when
+    either record is absent or hidden from ``user``."""
+    from xiake.matching import labels
+
+    try:
+        s_kind, s_pk = labels.split_key(source_key, "source")
+        t_kind, t_pk = labels.split_key(target_key, "target")
+    except labels.MarkError as exc:
+        raise FeedbackInputError(exc.field, exc.message) from None
+    if t_kind not in MATCH_TARGETS[s_kind]:
+        raise FeedbackInputError(
+            "target",
+            _("A %(source)s is matched with: %(kinds)s.")
+            % {"source": s_kind, "kinds": ", ".join(MATCH_TARGETS[s_kind])},
+        )
+    source = labels.viewable(user, s_kind, s_pk)
+    target = labels.viewable(user, t_kind, t_pk) if source is not None else None
+    if source is None or target is None:
+        raise Http404
+    return source, target
+
+
+@require_POST
+def feedback(request):
+    """有用 / 无关 on a result card: store, change or (clicking the current mark again) remove the
+    user's mark. htmx gets the card's buttons back; a plain form post goes back to the source."""
+    from xiake.matching import labels
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.META.get("HTTP_REFERER") or "/")
+    source_key, target_key = request.POST.get("source", ""), request.POST.get("target", "")
+    try:
+        source, target = _feedback_pair(request.user, source_key, target_key)
+        stored = labels.mark(
+            request.user,
+            source,
+            target,
+            request.POST.get("value", ""),
+            request.POST.get("reason", ""),
+        )
+    except (FeedbackInputError, labels.MarkError) as exc:
+        return render(request, "400.html", {"message": f"{exc.field}: {exc.message}"}, status=400)
+    value = stored.value if stored else None
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "matching/feedback_buttons.html",
+            {
+                "source": f"{kind_of(type(source))}:{source.pk}",
+                "target": f"{kind_of(type(target))}:{target.pk}",
+                "mark": value,
+            },
+        )
+    messages.success(request, _("Your mark is saved.") if stored else _("Your mark is removed."))
+    return redirect(source.get_absolute_url())
 
 
 def detail_section(request, resource, obj):
@@ -258,7 +331,79 @@ def api_demand_matches(request, pk):
     except ValueError:
         return _bad(_("limit must be a number."))
     results = api.recommend(request.user, demand, target, limit=limit)
-    return Response({"count": len(results), "results": [m.as_dict() for m in results]})
+    return Response(
+        {
+            "count": len(results),
+            # ``feedback``: the asking user's own mark (useful, not_useful) or null
+            "results": [{**m.as_dict(), "feedback": m.mark} for m in results],
+        }
+    )
+
+
+class FeedbackSerializer(serializers.Serializer):
+    """The body of ``POST /api/v1/matching/feedback/``: a mark on a match."""
+
+    source = serializers.RegexField(
+        r"^[a-z]+:[1-9][0-9]{0,17}$",
+        max_length=40,
+        help_text="The record the matches are for, as type:id (e.g. demand:12).",
+    )
+    target = serializers.RegexField(
+        r"^[a-z]+:[1-9][0-9]{0,17}$",
+        max_length=40,
+        help_text="The matched record, as type:id (e.g. achievement:7).",
+    )
+    value = serializers.ChoiceField(
+        choices=["useful", "not_useful", "none"],
+        help_text="useful (有用), not_useful (无关), or none to remove your mark.",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Optional short reason."
+    )
+
+
+class FeedbackResultSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    target = serializers.CharField()
+    value = serializers.ChoiceField(choices=["useful", "not_useful"], allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema(
+    request=FeedbackSerializer,
+    responses={200: FeedbackResultSerializer},
+    description=(
+        "Mark a match useful or not relevant (or remove your mark). You must be signed in and "
+        "may view both records; 404 otherwise. One mark per user and match: a new mark "
+        "replaces the old one."
+    ),
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def api_feedback(request):
+    """POST /api/v1/matching/feedback/ {source, target, value, reason}"""
+    from xiake.matching import labels
+
+    data = FeedbackSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = data.validated_data
+    try:
+        source, target = _feedback_pair(request.user, v["source"], v["target"])
+        stored = labels.mark(request.user, source, target, v["value"], v.get("reason", ""))
+    except (FeedbackInputError, labels.MarkError) as exc:
+        return Response({exc.field: [exc.message]}, status=400)
+    except Http404:
+        return Response({"detail": _("Not found.")}, status=404)
+    return Response(
+        {
+            "source": v["source"],
+            "target": v["target"],
+            "value": stored.value if stored else None,
+            "reason": stored.reason if stored else "",
+            "updated_at": stored.updated_at if stored else None,
+        }
+    )
 
 
 def health(request):  # pragma: no cover - convenience for operators

@@ -1,0 +1,38 @@
+"""有用 / 无关 in a real browser: htmx posts the clicked button's value, swaps the buttons with the
+new state, and a second click removes the mark (under the site's Content Security Policy)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+from tests.factories import PASSWORD, make_achievement, make_demand
+from xiake.matching.models import MatchFeedback
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_mark_a_match_useful_then_remove_it(page, settings, tmp_path, orgs, users):
+    settings.MATCHING_INDEX_DIR = tmp_path / "index"
+    settings.MATCHING_BACKGROUND_REBUILD = False
+    demand = make_demand(orgs["enterprise"])
+    achievement = make_achievement(orgs["university"])
+    login(page, users["enterprise"].username, PASSWORD)
+    page.goto(demand.get_absolute_url())
+    form = page.locator(f'[data-testid=feedback][data-target="achievement:{achievement.pk}"]')
+    form.wait_for()
+    with page.expect_response(lambda r: "/matching/feedback/" in r.url and r.status == 200):
+        form.get_by_role("button", name="有用").click()
+    expect(form).to_have_attribute("data-mark", "useful")
+    expect(form.get_by_role("button", name="有用")).to_have_attribute("aria-pressed", "true")
+    assert MatchFeedback.objects.get().value == "useful"
+    form.locator("[name=reason]").fill("不相关的方向")
+    with page.expect_response(lambda r: "/matching/feedback/" in r.url and r.status == 200):
+        form.get_by_role("button", name="无关").click()
+    expect(form).to_have_attribute("data-mark", "not_useful")
+    assert list(MatchFeedback.objects.values_list("value", "reason")) == [
+        ("not_useful", "不相关的方向")
+    ]
+    with page.expect_response(lambda r: "/matching/feedback/" in r.url and r.status == 200):
+        form.get_by_role("button", name="无关").click()
+    expect(form).to_have_attribute("data-mark", "")
+    assert not MatchFeedback.objects.exists()
