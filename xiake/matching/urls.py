@@ -16,4 +16,9 @@ urlpatterns = [
     ),
     path("api/v1/matching/search/", views.api_search, name="api_search"),
     path("api/v1/demands/<int:pk>/matches/", views.api_demand_matches, name="api_demand_matches"),
+    path(
+        "api/v1/achievements/<int:pk>/matches/",
+        views.api_achievement_matches,
+        name="api_achievement_matches",
+    ),
 ]
