@@ -165,6 +165,26 @@ def test_organisation_edits_keep_the_profile_fresh(orgs, users):
     assert find(users["bureau"], "注塑件翘曲") == []
 
 
+def test_imported_demands_refresh_their_enterprises(orgs, users):
+    from xiake.catalog.models import Demand
+    from xiake.catalog.resources import DemandResource
+    from xiake.core.importer import records_imported
+
+    ent = orgs["enterprise"]
+    assert find(users["bureau"], "真空镀膜均匀性") == []
+    # bulk writes (the importer) bypass post_save; the importer's signal names the rows
+    objs = Demand.objects.bulk_create(
+        [
+            Demand(
+                owner_org=ent, title="真空镀膜均匀性", description="镀膜不均。", status="published"
+            )
+        ]
+    )
+    assert find(users["bureau"], "真空镀膜均匀性") == []
+    records_imported.send(None, resource=DemandResource.instance, pks=[o.pk for o in objs])
+    assert find(users["bureau"], "真空镀膜均匀性") == [ent.name]
+
+
 # -- who sees which enterprise ------------------------------------------------------------------------
 def test_visibility_boundary(orgs, users, welding):
     ent, other = welding["enterprise"], orgs["enterprise2"]
@@ -205,6 +225,36 @@ def test_an_anonymous_api_search_does_not_leak_non_public_enterprises(client, or
     # a search without a type stays within the libraries
     r = client.get(url, {"q": "海水管道焊缝"})
     assert {i["type"] for i in r.json()["results"]} == {"demand"}
+
+
+def test_the_search_page_lists_enterprises_with_their_facet(client, users, welding):
+    client.force_login(users["university"])
+    r = client.get(reverse("matching:search"), {"q": "海水管道焊缝", "type": "enterprise"})
+    html = r.content.decode()
+    assert r.status_code == 200 and welding["enterprise"].name in html
+    assert '<option value="enterprise" selected>企业</option>' in html
+    org_facet = f"org={welding['enterprise'].pk}"
+    assert org_facet in html  # the organisation facet: the enterprise itself
+
+
+def test_while_the_index_is_unavailable_enterprises_are_searched_in_the_database(
+    orgs, users, welding
+):
+    from xiake.matching.engine import engine
+
+    other = orgs["enterprise2"]
+    other.description = "专业生产锂电池隔膜涂布设备。"
+    other.save()
+    api.search(users["bureau"], "隔膜")  # builds the index
+    eng = engine()
+    for f in (eng.lexical_root / eng.current_generation()).iterdir():
+        if f.is_file():
+            f.write_bytes(b"\x00garbage")
+    eng.invalidate()
+    results = api.search(users["university"], "隔膜涂布", "enterprise")
+    assert results.fallback and names(results) == [other.name]
+    # the same boundary: no public demand, not shown to the public
+    assert names(api.search(users["public"], "隔膜涂布", "enterprise")) == []
 
 
 # -- achievement → enterprises ------------------------------------------------------------------------
