@@ -92,7 +92,7 @@ def test_a_change_committed_after_a_later_one_is_not_skipped(orgs, users):
     assert lag <= LAG_BOUND_SECONDS
     assert titles(api.search(users["bureau"], "钛合金叶片")) == ["慢事务里的钛合金叶片"]
     slow_id = IndexChange.objects.get(
-        object_id=Achievement.objects.get(title="慢事务里的钛合金叶片").pk
+        kind="achievement", object_id=Achievement.objects.get(title="慢事务里的钛合金叶片").pk
     ).pk
     assert str(slow_id) not in eng.state()["gaps"]
 

@@ -304,19 +304,19 @@ def index_contents(site):
         """
         import tantivy
         from collections import Counter
-        from xiake.catalog.models import Achievement, Demand, Expert, Platform
+        from xiake.matching import documents
         from xiake.matching.engine import engine
+        from xiake.matching.feed import KINDS
 
         eng = engine()
         ix = eng.lexical()
         searcher = ix.index.searcher()
         hits = searcher.search(tantivy.Query.all_query(), limit=100000).hits
         keys = [searcher.doc(address)["key"][0] for _score, address in hits]
-        expected = sorted(
+        expected = sorted(  # every record, and each enterprise with a profile (its demands)
             f"{kind}:{pk}"
-            for kind, model in [("achievement", Achievement), ("demand", Demand),
-                                ("expert", Expert), ("platform", Platform)]
-            for pk in model.objects.values_list("pk", flat=True)
+            for kind in KINDS
+            for pk in documents.queryset(kind).values_list("pk", flat=True)
         )
         duplicated = sorted(k for k, c in Counter(keys).items() if c > 1)
         generations = sorted(p.name for p in eng.lexical_root.iterdir() if p.is_dir())
@@ -352,13 +352,14 @@ def test_a_reindex_killed_half_way_leaves_the_old_index_serving_and_the_rerun_co
     half = index_contents(site)
     assert len(half["generations"]) == 2  # the old one, live, and the killed run's, never made live
     assert half["keys"] == [k for k in half["expected"] if k in half["keys"]]
-    assert half["num_docs"] == 60 and not half["duplicated"]  # old index intact, 60 old records
+    # old index intact: 60 old records and their enterprise's profile
+    assert half["num_docs"] == 61 and not half["duplicated"]
 
     rerun = site.xiake("reindex")
     assert rerun.returncode == 0, rerun.stderr
     done = index_contents(site)
-    assert done["keys"] == done["expected"] and len(done["expected"]) == 120
-    assert not done["duplicated"] and done["num_docs"] == 120
+    assert done["keys"] == done["expected"] and len(done["expected"]) == 122  # 2 enterprises
+    assert not done["duplicated"] and done["num_docs"] == 122
     assert len(done["generations"]) == 1  # the half-built generation was cleaned away
     found = search_titles(site, ["新增成果0029", "新增需求0000"])
     assert "新增成果0029" in found["新增成果0029"] and "新增需求0000" in found["新增需求0000"]
@@ -388,8 +389,8 @@ def test_a_feed_run_killed_after_its_commit_replays_without_duplicates_or_losses
     rerun = site.xiake("index")
     assert rerun.returncode == 0, rerun.stderr
     done = index_contents(site)
-    assert done["keys"] == done["expected"] and len(done["expected"]) == 69
-    assert not done["duplicated"] and done["num_docs"] == 69 and done["pending"] == 0
+    assert done["keys"] == done["expected"] and len(done["expected"]) == 71  # 2 enterprises
+    assert not done["duplicated"] and done["num_docs"] == 71 and done["pending"] == 0
     found = search_titles(site, ["增量需求0024", "基线成果0004改", "基线成果0003"])
     assert "增量需求0024" in found["增量需求0024"]
     assert "基线成果0004改" in found["基线成果0004改"]

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from xiake.core.models import AuditedModel
 from xiake.core.roles import is_bureau, role_of
-from xiake.matching import documents, ranker, weights
+from xiake.matching import documents, enterprises, ranker, weights
 from xiake.matching import labels as match_labels
 from xiake.matching.engine import engine
 from xiake.matching.feed import KINDS
@@ -53,6 +53,10 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 100
 
+# What a search without a type looks in: the libraries. Enterprises (profiles made of their
+# demands) are asked for by name (type=enterprise) or recommended for an achievement.
+LIBRARY_KINDS = ("achievement", "demand", "expert", "platform")
+
 # filter name → ORM lookup per kind (values are taxonomy codes, or an organisation id for "org").
 FILTERS = {
     "industry": {k: "industry__code" for k in ("achievement", "demand", "platform")},
@@ -64,7 +68,7 @@ FILTERS = {
     "trl": {"achievement": "trl__code"},
     "stage": {"achievement": "stage__code"},
     "coop_mode": {"achievement": "cooperation_modes__code", "demand": "cooperation_modes__code"},
-    "org": {k: "owner_org_id" for k in KINDS},
+    "org": {k: "owner_org_id" if documents.has_owner(k) else "pk" for k in KINDS},
 }
 
 
@@ -164,7 +168,7 @@ def clean_query(q) -> str:
 
 def _kinds(type_) -> list[str]:
     if not type_:
-        return list(KINDS)
+        return list(LIBRARY_KINDS)
     types = [type_] if isinstance(type_, str) else list(type_)
     unknown = [t for t in types if t not in KINDS]
     if unknown:
@@ -202,10 +206,18 @@ def _by_kind(keys) -> dict[str, list[int]]:
     return by_kind
 
 
+def restricted(kind: str, user):
+    """The ``kind`` records ``user`` may view: the model's policy, and for enterprises the
+    matching's own rule (``enterprises.visible``: their profiles are made of demands)."""
+    if kind == "enterprise":
+        return enterprises.visible(user)
+    return documents.model_of(kind).objects.restrict(user, "view")
+
+
 def _viewable(user, kind, pks, filters):
     """``kind`` records among ``pks`` that ``user`` may view, after ``filters``. Unordered: the
     callers put them back in rank order (the models' default ordering only cost SQL)."""
-    qs = documents.model_of(kind).objects.restrict(user, "view").filter(pk__in=pks)
+    qs = restricted(kind, user).filter(pk__in=pks)
     return _apply_filters(kind, qs, filters).order_by()
 
 
@@ -216,16 +228,19 @@ def _fetch(user, keys_scores, filters, *, card=False) -> list[tuple[str, object,
     objs = {}
     for kind, pks in _by_kind(k for k, _s in keys_scores).items():
         qs = _viewable(user, kind, pks, filters)
+        # (never select_related() without names: that follows every relation)
+        owner = ("owner_org",) if documents.has_owner(kind) else ()
         if card:
             # classification terms come from the process-wide cache instead of three joins
-            qs = qs.select_related("owner_org").only(*documents.card_fields(kind))
+            qs = (qs.select_related(*owner) if owner else qs).only(*documents.card_fields(kind))
         elif documents.SELECT.get(kind):
-            qs = qs.select_related("owner_org", *documents.SELECT[kind])
+            qs = qs.select_related(*owner, *documents.SELECT[kind])
         if documents.PREFETCH.get(kind):  # what the explanation reads (an expert's achievements)
             qs = qs.prefetch_related(*documents.prefetches(kind, card=card))
         rows = list(qs)
         if card:
             _attach_terms(kind, rows)
+        documents.prepare(kind, rows)  # an enterprise's demands, for all of them at once
         for obj in rows:
             objs[f"{kind}:{obj.pk}"] = obj
     return [(k.split(":")[0], objs[k], s) for k, s in keys_scores if k in objs]
@@ -234,7 +249,8 @@ def _fetch(user, keys_scores, filters, *, card=False) -> list[tuple[str, object,
 def _attach_terms(kind: str, rows: list) -> None:
     """Set the classification relations of :data:`documents.SELECT` (taxonomy terms) on
     ``rows`` from :func:`taxonomy.api.terms_by_id`, as ``select_related`` would have."""
-    fields = [documents.model_of(kind)._meta.get_field(name) for name in documents.SELECT[kind]]
+    names = documents.SELECT.get(kind, ())
+    fields = [documents.model_of(kind)._meta.get_field(name) for name in names]
     fields = [f for f in fields if f.related_model is Term]
     terms = terms_by_id({getattr(obj, f.attname) for obj in rows for f in fields})
     for obj in rows:
@@ -262,6 +278,15 @@ def _facet_rows(user, keys, filters) -> list[dict]:
     rows = {}
     for kind, pks in _by_kind(keys).items():
         model = documents.model_of(kind)
+        if not documents.has_owner(kind):  # an enterprise is its own organisation
+            for pk, name in _viewable(user, kind, pks, filters).values_list("pk", "name"):
+                rows[f"{kind}:{pk}"] = {
+                    "kind": kind,
+                    "pk": pk,
+                    "owner_org_id": pk,
+                    "owner_org__name": name,
+                }
+            continue
         cols = ["pk", "owner_org_id", "owner_org__name"]
         if any(f.name == "industry" for f in model._meta.fields):
             cols += ["industry__code", "industry__name"]
@@ -278,7 +303,7 @@ def _row_facets(rows: list[dict]) -> dict[str, list[dict]]:
         kind = row["kind"]
         counts["type"][kind] += 1
         if ("type", kind) not in labels:  # a translated label: once per kind, not per row
-            labels[("type", kind)] = str(documents.model_of(kind)._meta.verbose_name)
+            labels[("type", kind)] = str(documents.label(kind))
         if row.get("industry__code"):
             counts["industry"][row["industry__code"]] += 1
             labels[("industry", row["industry__code"])] = row["industry__name"]
@@ -338,12 +363,12 @@ def _facets(matches: list[Match]) -> dict[str, list[dict]]:
     labels: dict[tuple[str, str], str] = {}
     for m in matches:
         counts["type"][m.kind] += 1
-        labels[("type", m.kind)] = str(documents.model_of(m.kind)._meta.verbose_name)
+        labels[("type", m.kind)] = str(documents.label(m.kind))
         industry = getattr(m.obj, "industry", None)
         if industry is not None:
             counts["industry"][industry.code] += 1
             labels[("industry", industry.code)] = industry.name
-        org = getattr(m.obj, "owner_org", None)
+        org = getattr(m.obj, "owner_org", None) if documents.has_owner(m.kind) else m.obj
         if org is not None:
             counts["org"][str(org.pk)] += 1
             labels[("org", str(org.pk))] = str(org)
@@ -358,18 +383,17 @@ def _fallback(user, q, kinds, filters, limit) -> list[tuple[str, object, float]]
     words = [w for w in analyzer().tokens(q)][:8] or [q]
     out = []
     for kind in kinds:
+        model = documents.model_of(kind)
+        concrete = {f.name for f in model._meta.concrete_fields}
         fields = [
-            p
-            for paths in documents.FIELD_SOURCES[kind].values()
-            for p in paths
-            if "." not in p and not p.endswith(("_titles", "_names"))
+            p for paths in documents.FIELD_SOURCES[kind].values() for p in paths if p in concrete
         ]
         cond = Q()
         for w in words:
             for f in fields:
                 cond |= Q(**{f"{f}__icontains": w})
-        qs = documents.model_of(kind).objects.restrict(user, "view").filter(cond)
-        if _public_only(user):
+        qs = restricted(kind, user).filter(cond)
+        if _public_only(user) and "status" in concrete:
             qs = qs.filter(status="published")
         qs = _apply_filters(kind, qs, filters)
         out.extend((kind, obj, 0.0) for obj in qs[:limit])
@@ -506,7 +530,7 @@ def discipline_labels(user, hits) -> dict[str, frozenset[int]]:
     out: dict[str, frozenset[int]] = {}
     for kind, pks in by_kind.items():
         model = documents.model_of(kind)
-        qs = model.objects.restrict(user, "view").filter(pk__in=pks)
+        qs = restricted(kind, user).filter(pk__in=pks)
         if kind == "expert":
             found: dict[int, set] = {pk: set() for pk in qs.values_list("pk", flat=True)}
             through = model.disciplines.through.objects.filter(expert_id__in=list(found))
@@ -596,6 +620,8 @@ def suggest_discipline(user, obj, *, k: int | None = None) -> list[DisciplineSug
 
 def signals_for(source, target) -> list[dict]:
     """Structured reasons why ``target`` suits ``source``; each has a code, label and weight."""
+    if _kind_of_obj(target) == "enterprise":  # its industries are its demands'
+        return enterprises.signals(source, target)
     out = []
     s_ind, t_ind = getattr(source, "industry", None), getattr(target, "industry", None)
     if s_ind is not None and t_ind is not None:
@@ -655,6 +681,15 @@ def lift_of(lifts: dict, kind: str, obj) -> float:
     return lift.weight if lift else 0.0
 
 
+def _excluded(source_kind: str, obj) -> list[str]:
+    """Keys never recommended for ``obj``: itself, and its own organisation's profile (an
+    enterprise's achievement is not recommended to that enterprise)."""
+    out = [f"{source_kind}:{obj.pk}"]
+    if getattr(obj, "owner_org_id", None):
+        out.append(f"enterprise:{obj.owner_org_id}")
+    return out
+
+
 def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     """Records of ``type`` that answer ``obj`` (e.g. achievements for a demand), best first."""
     kinds = _kinds(type)
@@ -676,11 +711,11 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
         kinds=kinds,
         public_only=_public_only(user),
         limit=limit * 5,
-        exclude=[f"{source_kind}:{obj.pk}"],
+        exclude=_excluded(source_kind, obj),
         dense=[
             (k, v)
-            for k, v in _dense(eng, q, kinds, _public_only(user), limit * 5 + 1)
-            if k != f"{source_kind}:{obj.pk}"
+            for k, v in _dense(eng, q, kinds, _public_only(user), limit * 5 + 2)
+            if k not in _excluded(source_kind, obj)
         ],
     )
     # the source's own disciplines when it declares some, else the neighbours' vote
@@ -700,4 +735,5 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     terms = analyzer().query_terms(q)
     for m in matches:
         _explain(m, terms)
+    enterprises.explain(user, matches, terms)  # 曾发布相关需求: an enterprise's nearest demand
     return Results(matches)

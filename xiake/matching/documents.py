@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 
 from django.apps import apps
+from django.utils.translation import gettext_lazy as _
 
 from xiake.core.review import ReviewStatus
+from xiake.matching import enterprises
 from xiake.matching.feed import KINDS
+from xiake.matching.feed import kind_of as kind_of_model
 from xiake.matching.text import analyzer, char_grams, normalize, parallel_imap
 
 # kind → field → model attributes joined into that field's text.
@@ -41,6 +44,15 @@ FIELD_SOURCES = {
         "indicators": ("equipment",),
         "tags": ("industry.name", "discipline.name", "platform_type.name"),
     },
+    # an enterprise's profile: what it says of itself and what its public demands asked for
+    # (enterprises.SOURCES): their keywords weigh as keywords, their titles and indicators as body
+    "enterprise": {
+        "title": ("name", "short_name"),
+        "keywords": ("demand_keywords",),
+        "body": ("description", "demand_titles", "demand_indicators"),
+        "indicators": (),
+        "tags": ("industry_names",),
+    },
 }
 
 SELECT = {
@@ -48,11 +60,30 @@ SELECT = {
     "demand": ("industry", "discipline", "demand_type"),
     "expert": (),
     "platform": ("industry", "discipline", "platform_type"),
+    "enterprise": (),
 }
 PREFETCH = {"expert": ("achievements", "disciplines")}
 
 # The owner shown on a result card (its name); the rest of the organisation row is not read.
 CARD_OWNER = ("owner_org", "owner_org__name")
+
+# Kinds whose records are not owned by an organisation: they are one (an enterprise).
+UNOWNED = frozenset({"enterprise"})
+
+# Labels of the kinds whose model's name does not say it (an enterprise is an Organization).
+LABELS = {"enterprise": (_("enterprise"), _("enterprises"))}
+
+
+def label(kind: str, plural: bool = False):
+    """What a kind is called in the interface (search types, facets, tabs)."""
+    if kind in LABELS:
+        return LABELS[kind][1 if plural else 0]
+    meta = model_of(kind)._meta
+    return meta.verbose_name_plural if plural else meta.verbose_name
+
+
+def has_owner(kind: str) -> bool:
+    return kind not in UNOWNED
 
 
 def card_fields(kind: str) -> tuple[str, ...]:
@@ -60,7 +91,7 @@ def card_fields(kind: str) -> tuple[str, ...]:
     sources of :data:`FIELD_SOURCES` and the relations they pass through (loaded whole by
     ``select_related``), the owner's name. Contact columns are left out: decrypting them cost
     more than anything else of the fetch. Any other attribute still loads on first access."""
-    out = dict.fromkeys(("pk", *CARD_OWNER, *SELECT[kind]))
+    out = dict.fromkeys(("pk", *(CARD_OWNER if has_owner(kind) else ()), *SELECT[kind]))
     concrete = {f.name for f in model_of(kind)._meta.concrete_fields}
     for paths in FIELD_SOURCES[kind].values():
         for path in paths:
@@ -92,7 +123,8 @@ def model_of(kind: str):
 
 
 def queryset(kind: str):
-    qs = model_of(kind)._default_manager.all()
+    """Every record of ``kind`` that has a document (enterprises: those with a profile)."""
+    qs = enterprises.queryset() if kind == "enterprise" else model_of(kind)._default_manager.all()
     if SELECT.get(kind):
         qs = qs.select_related(*SELECT[kind])
     if PREFETCH.get(kind):
@@ -100,7 +132,16 @@ def queryset(kind: str):
     return qs
 
 
+def prepare(kind: str, objs) -> None:
+    """Load what the texts of many ``kind`` records read beyond their rows, in one query (the
+    demands of enterprises' profiles); without it each record loads its own on first use."""
+    if kind == "enterprise":
+        enterprises.attach(objs)
+
+
 def _value(obj, path: str) -> str:
+    if path in enterprises.SOURCES:
+        return enterprises.SOURCES[path](obj)
     if path == "achievement_titles":
         return "；".join(a.title for a in obj.achievements.all())
     if path == "discipline_names":
@@ -121,6 +162,8 @@ def field_texts(kind: str, obj) -> dict[str, str]:
 
 
 def is_public(obj) -> bool:
+    if kind_of_model(type(obj)) == "enterprise":
+        return enterprises.is_public(obj)
     return getattr(obj, "status", None) == ReviewStatus.PUBLISHED and not getattr(
         obj, "is_confidential", False
     )
@@ -148,6 +191,8 @@ def to_document(kind: str, obj) -> dict:
 def to_documents(pairs: list[tuple[str, object]]):
     """Many records at once, yielded in order: texts read here, tokens made in 2 processes
     (``parallel_imap``) while the caller writes the documents already made."""
+    for kind in {kind for kind, _obj in pairs}:
+        prepare(kind, [obj for k, obj in pairs if k == kind])
     texts = [field_texts(kind, obj) for kind, obj in pairs]
     analyzer()  # build the dictionary before forking so the workers inherit it
     # fork only from the main thread (commands); a rebuild thread inside a server stays inline

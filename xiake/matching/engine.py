@@ -136,7 +136,7 @@ class Engine:
         cursor = IndexChange.objects.aggregate(m=Max("id"))["m"] or 0
         gen = f"g{time.time_ns()}"
         ix = LexicalIndex.create(self.lexical_root / gen)
-        total = sum(documents.model_of(k)._default_manager.count() for k in KINDS)
+        total = sum(documents.queryset(k).count() for k in KINDS)
         done = 0
         counts = {}
         with ix.writer() as writer:  # one commit for the whole generation
@@ -244,8 +244,9 @@ class Engine:
             docs, keys = [], []
             for kind, pks in touched.items():
                 keys.extend(f"{kind}:{pk}" for pk in pks)
-                for obj in documents.queryset(kind).filter(pk__in=pks):
-                    docs.append(documents.to_document(kind, obj))
+                objs = list(documents.queryset(kind).filter(pk__in=pks))
+                documents.prepare(kind, objs)  # enterprises' demands: one query, not one each
+                docs.extend(documents.to_document(kind, obj) for obj in objs)
             ix.write(docs, delete_keys=keys)
             self._sync_dense(touched, keys)
             state["cursor"] = new_cursor

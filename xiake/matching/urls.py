@@ -18,4 +18,9 @@ urlpatterns = [
     path("api/v1/matching/search/", views.api_search, name="api_search"),
     path("api/v1/matching/feedback/", views.api_feedback, name="api_feedback"),
     path("api/v1/demands/<int:pk>/matches/", views.api_demand_matches, name="api_demand_matches"),
+    path(
+        "api/v1/achievements/<int:pk>/matches/",
+        views.api_achievement_matches,
+        name="api_achievement_matches",
+    ),
 ]

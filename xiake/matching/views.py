@@ -10,8 +10,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,16 +21,18 @@ from rest_framework.response import Response
 
 from xiake.core.roles import Role, is_bureau, role_of
 from xiake.matching import api
-from xiake.matching.documents import model_of
+from xiake.matching.documents import label, model_of
 from xiake.matching.feed import KINDS, kind_of
 
 # Which kinds each record kind is matched against (the tabs of its matches panel).
 MATCH_TARGETS = {
     "demand": ("achievement", "expert", "platform"),
-    "achievement": ("demand", "expert"),
+    "achievement": ("demand", "expert", "enterprise"),
     "expert": ("demand", "achievement"),
     "platform": ("demand",),
 }
+# Tab labels that say more than the kind's name.
+TAB_LABELS = {("achievement", "enterprise"): gettext_lazy("Enterprises that may need it")}
 FILTER_PARAMS = tuple(api.FILTERS)
 
 
@@ -52,7 +56,7 @@ def search_page(request):
         {
             "q": api.clean_query(q),
             "type": type_,
-            "types": [(k, model_of(k)._meta.verbose_name) for k in KINDS],
+            "types": [(k, label(k)) for k in KINDS],
             "results": results,
             "error": error,
             "filters": _filters(request.GET),
@@ -63,7 +67,7 @@ def search_page(request):
 
 def matches_fragment(request, kind, pk):
     """The matches list of one record (loaded into its detail page by htmx)."""
-    if kind not in KINDS:
+    if kind not in MATCH_TARGETS:
         raise Http404
     obj = get_object_or_404(model_of(kind).objects.restrict(request.user, "view"), pk=pk)
     target = request.GET.get("type") or MATCH_TARGETS[kind][0]
@@ -149,7 +153,7 @@ def detail_section(request, resource, obj):
     kind = kind_of(resource.model)
     if kind not in MATCH_TARGETS:
         return None
-    tabs = [(t, model_of(t)._meta.verbose_name_plural) for t in MATCH_TARGETS[kind]]
+    tabs = [(t, TAB_LABELS.get((kind, t)) or label(t, plural=True)) for t in MATCH_TARGETS[kind]]
     return render_to_string(
         "matching/matches_section.html",
         {"kind": kind, "obj": obj, "tabs": tabs},
@@ -285,7 +289,8 @@ def _bad(message):
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_search(request):
-    """GET /api/v1/matching/search/?q=…&type=achievement|expert|platform|demand&limit=…"""
+    """GET /api/v1/matching/search/?q=…&type=achievement|expert|platform|demand|enterprise&limit=…
+    (without a type: the four libraries)"""
     q = request.query_params.get("q", "")
     if len(q) > api.MAX_QUERY_CHARS * 4:
         return _bad(
@@ -318,19 +323,72 @@ def api_search(request):
     )
 
 
-@api_view(["GET"])
-@permission_classes([AllowAny])
-def api_demand_matches(request, pk):
-    """GET /api/v1/demands/{id}/matches/?type=achievement|expert|platform"""
-    demand = get_object_or_404(model_of("demand").objects.restrict(request.user, "view"), pk=pk)
-    target = request.query_params.get("type") or "achievement"
-    if target not in MATCH_TARGETS["demand"]:
-        return _bad(_("type must be one of %(t)s.") % {"t": ", ".join(MATCH_TARGETS["demand"])})
+class SignalSerializer(serializers.Serializer):
+    """One structured reason of a match (``api.signals_for``, discipline, 曾发布相关需求)."""
+
+    code = serializers.CharField()
+    weight = serializers.FloatField()
+    label = serializers.CharField()
+
+
+class MatchSerializer(serializers.Serializer):
+    """One match as ``api.Match.as_dict`` gives it."""
+
+    type = serializers.ChoiceField(choices=list(KINDS))
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    score = serializers.FloatField()
+    matched_terms = serializers.ListField(child=serializers.CharField())
+    highlight = serializers.CharField(allow_blank=True)
+    signals = SignalSerializer(many=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RecordMatchSerializer(MatchSerializer):
+    """A match of a record's matches endpoint: with the asking user's own mark."""
+
+    feedback = serializers.ChoiceField(
+        choices=["useful", "not_useful"],
+        allow_null=True,
+        help_text="Your own mark on this match (useful 有用, not_useful 无关), or null.",
+    )
+
+
+class MatchListSerializer(serializers.Serializer):
+    """The answer of a record's matches endpoint."""
+
+    count = serializers.IntegerField()
+    results = RecordMatchSerializer(many=True)
+
+
+def _matches_schema(kind):
+    """The OpenAPI description of ``GET /api/v1/<kind>s/{id}/matches/``."""
+    targets = MATCH_TARGETS[kind]
+    return extend_schema(
+        operation_id=f"{kind}_matches",
+        summary=f"Records of type ``type`` that match the {kind}, best first, with reasons",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            OpenApiParameter("type", OpenApiTypes.STR, enum=list(targets), default=targets[0]),
+            OpenApiParameter("limit", OpenApiTypes.INT, default=10),
+        ],
+        responses={200: MatchListSerializer},
+    )
+
+
+def _record_matches(request, kind, pk):
+    """A record's matches as the API answers them (the record must be visible to the user)."""
+    obj = get_object_or_404(model_of(kind).objects.restrict(request.user, "view"), pk=pk)
+    targets = MATCH_TARGETS[kind]
+    target = request.query_params.get("type") or targets[0]
+    if target not in targets:
+        return _bad(_("type must be one of %(t)s.") % {"t": ", ".join(targets)})
     try:
         limit = int(request.query_params.get("limit", 10))
     except ValueError:
         return _bad(_("limit must be a number."))
-    results = api.recommend(request.user, demand, target, limit=limit)
+    results = api.recommend(request.user, obj, target, limit=limit)
     return Response(
         {
             "count": len(results),
@@ -404,6 +462,23 @@ def api_feedback(request):
             "updated_at": stored.updated_at if stored else None,
         }
     )
+
+
+@_matches_schema("demand")
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_demand_matches(request, pk):
+    """GET /api/v1/demands/{id}/matches/?type=achievement|expert|platform"""
+    return _record_matches(request, "demand", pk)
+
+
+@_matches_schema("achievement")
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_achievement_matches(request, pk):
+    """GET /api/v1/achievements/{id}/matches/?type=demand|expert|enterprise: for ``enterprise``
+    the enterprises whose demands ask for something like the achievement (their profiles)."""
+    return _record_matches(request, "achievement", pk)
 
 
 def health(request):  # pragma: no cover - convenience for operators
