@@ -330,7 +330,9 @@ def test_achievement_matches_api(client, orgs, users, welding):
         "highlight",
         "signals",
         "reasons",
+        "feedback",  # the asking user's own 有用/无关 mark (none here)
     }
+    assert item["feedback"] is None
     assert item["type"] == "enterprise" and item["id"] == welding["enterprise"].pk
     assert {"code", "weight", "label"} == set(item["signals"][0])
     assert "past_demand" in {s["code"] for s in item["signals"]}
