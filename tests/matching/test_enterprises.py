@@ -378,3 +378,24 @@ def test_on_the_demo_achievements_find_enterprises_by_what_they_asked_for():
         results = api.recommend(member, a, "enterprise", limit=5)
         named += any(signal(m, "past_demand") for m in results)
     assert named >= len(sample) // 2, (named, len(sample))
+
+
+def test_a_mark_on_an_enterprise_match_follows_the_enterprise_visibility_rule(
+    client, orgs, users, welding
+):
+    """有用/无关 on the 可能需要的企业 tab: the target is checked with the matching's own rule for
+    enterprises (a public demand makes it visible to outsiders), not the organisation policy."""
+    from xiake.matching import labels
+
+    other = orgs["enterprise2"]
+    other.description = "专业生产锂电池隔膜涂布设备。"  # a profile, but no public demand
+    other.save()
+    achievement = make_achievement(orgs["university"])
+    assert labels.viewable(users["evaluator"], "enterprise", welding["enterprise"].pk) is not None
+    assert labels.viewable(users["evaluator"], "enterprise", other.pk) is None
+    assert labels.viewable(users["university"], "enterprise", other.pk) is not None
+    client.force_login(users["university"])
+    url = "/api/v1/matching/feedback/"
+    body = {"source": f"achievement:{achievement.pk}", "target": f"enterprise:{other.pk}"}
+    r = client.post(url, {**body, "value": "useful"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["value"] == "useful"

@@ -206,18 +206,10 @@ def _by_kind(keys) -> dict[str, list[int]]:
     return by_kind
 
 
-def restricted(kind: str, user):
-    """The ``kind`` records ``user`` may view: the model's policy, and for enterprises the
-    matching's own rule (``enterprises.visible``: their profiles are made of demands)."""
-    if kind == "enterprise":
-        return enterprises.visible(user)
-    return documents.model_of(kind).objects.restrict(user, "view")
-
-
 def _viewable(user, kind, pks, filters):
     """``kind`` records among ``pks`` that ``user`` may view, after ``filters``. Unordered: the
     callers put them back in rank order (the models' default ordering only cost SQL)."""
-    qs = restricted(kind, user).filter(pk__in=pks)
+    qs = documents.restricted(kind, user).filter(pk__in=pks)
     return _apply_filters(kind, qs, filters).order_by()
 
 
@@ -392,7 +384,7 @@ def _fallback(user, q, kinds, filters, limit) -> list[tuple[str, object, float]]
         for w in words:
             for f in fields:
                 cond |= Q(**{f"{f}__icontains": w})
-        qs = restricted(kind, user).filter(cond)
+        qs = documents.restricted(kind, user).filter(cond)
         if _public_only(user) and "status" in concrete:
             qs = qs.filter(status="published")
         qs = _apply_filters(kind, qs, filters)
@@ -530,7 +522,7 @@ def discipline_labels(user, hits) -> dict[str, frozenset[int]]:
     out: dict[str, frozenset[int]] = {}
     for kind, pks in by_kind.items():
         model = documents.model_of(kind)
-        qs = restricted(kind, user).filter(pk__in=pks)
+        qs = documents.restricted(kind, user).filter(pk__in=pks)
         if kind == "expert":
             found: dict[int, set] = {pk: set() for pk in qs.values_list("pk", flat=True)}
             through = model.disciplines.through.objects.filter(expert_id__in=list(found))

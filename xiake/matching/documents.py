@@ -118,6 +118,15 @@ def prefetches(kind: str, *, card: bool = False) -> list:
     return out
 
 
+def restricted(kind: str, user):
+    """The ``kind`` records ``user`` may view: the model's policy, and for enterprises the
+    matching's own rule (``enterprises.visible``: their profiles are made of demands). Search,
+    recommendations and the 有用/无关 marks all ask this."""
+    if kind == "enterprise":
+        return enterprises.visible(user)
+    return model_of(kind).objects.restrict(user, "view")
+
+
 def model_of(kind: str):
     return apps.get_model(KINDS[kind])
 

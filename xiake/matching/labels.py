@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from xiake.core.models import ChangeAction
 from xiake.core.roles import is_bureau
-from xiake.matching.documents import model_of
+from xiake.matching.documents import restricted
 from xiake.matching.feed import KINDS
 from xiake.matching.models import MatchFeedback
 
@@ -99,7 +99,7 @@ def split_key(value, field: str = "source") -> tuple[str, int]:
 
 def viewable(user, kind: str, pk: int):
     """The ``kind`` record ``pk`` if ``user`` may view it, else None (absent or hidden alike)."""
-    return model_of(kind).objects.restrict(user, "view").filter(pk=pk).first()
+    return restricted(kind, user).filter(pk=pk).first()
 
 
 def _key(obj) -> str:
