@@ -118,12 +118,28 @@ def _time_queries(fn, qs) -> dict:
     }
 
 
+# ranker settings of this run (``--param``), e.g. the word pairs off: the fields it reads are
+# built and its queries timed; the defaults otherwise
+PARAMS: list[str] = []
+
+
+def _params():
+    from xiake.matching import ranker
+    from xiake.matching.management.commands.eval_matching import parse_params
+
+    params = ranker.DEFAULT
+    for item in PARAMS:
+        params = parse_params(item, params)
+    return params
+
+
 def build_lexical(docs, tmp: Path) -> dict:
-    from xiake.matching.evaluation import _ours, _plain
+    from xiake.matching.evaluation import _plain, ours_tokeniser
     from xiake.matching.lexical import LexicalIndex
     from xiake.matching.text import analyzer, parallel_imap, parallel_map, plain_analyzer
 
     analyzer(), plain_analyzer()  # dictionaries loaded before timing (and before fork)
+    _ours = ours_tokeniser([_params()])  # the fields the ranker reads (word pairs when it does)
     out = {}
     pairs = [(t, x, "") for _k, t, x in docs]
     rss0 = _rss_mb()
@@ -131,8 +147,18 @@ def build_lexical(docs, tmp: Path) -> dict:
     t0 = time.perf_counter()
     ours = LexicalIndex.create(tmp / "ours")
     ours.write(
-        {"key": k, "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
-        for i, ((k, _t, _x), (tt, tb, _tags, g)) in enumerate(
+        {
+            "key": k,
+            "kind": "doc",
+            "pk": i,
+            "title": tt,
+            "body": tb,
+            "grams": g,
+            "pairs": wp,
+            "upairs": up,
+            "lead": ld,
+        }
+        for i, ((k, _t, _x), (tt, tb, _tags, g, wp, up, ld)) in enumerate(
             zip(docs, parallel_imap(_ours, pairs), strict=True)
         )
     )
@@ -144,8 +170,20 @@ def build_lexical(docs, tmp: Path) -> dict:
     t1 = time.perf_counter()
     alone = LexicalIndex.create(tmp / "write-alone")
     alone.write(
-        {"key": k, "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
-        for i, ((k, _t, _x), (tt, tb, _tags, g)) in enumerate(zip(docs, toks, strict=True))
+        {
+            "key": k,
+            "kind": "doc",
+            "pk": i,
+            "title": tt,
+            "body": tb,
+            "grams": g,
+            "pairs": wp,
+            "upairs": up,
+            "lead": ld,
+        }
+        for i, ((k, _t, _x), (tt, tb, _tags, g, wp, up, ld)) in enumerate(
+            zip(docs, toks, strict=True)
+        )
     )
     t2 = time.perf_counter()
     out["ours"] = {
@@ -259,15 +297,27 @@ def scaled(ours_toks, keys, n: int, tmp: Path, qs, params) -> dict:
 
     rng = random.Random(11)
     ours_toks = [tuple(x.split() for x in t) for t in ours_toks]
-    vocab = [w for _t, b, _d, _g in ours_toks[:2000] for w in b]
+    vocab = [w for _t, b, *_rest in ours_toks[:2000] for w in b]
 
     def docs():
         for i in range(n):
-            tt, tb, _d, g = ours_toks[i % len(ours_toks)]
+            tt, tb, _d, g, wp, up, ld = ours_toks[i % len(ours_toks)]
             if i >= len(ours_toks):  # perturb: drop ~10 % of tokens, add 5 random words
                 tb = [w for w in tb if rng.random() > 0.1] + rng.sample(vocab, 5)
                 g = [x for x in g if rng.random() > 0.1]
-            yield {"key": f"s{i}", "kind": "doc", "pk": i, "title": tt, "body": tb, "grams": g}
+                wp = [x for x in wp if rng.random() > 0.1]
+                up = [x for x in up if rng.random() > 0.1]
+            yield {
+                "key": f"s{i}",
+                "kind": "doc",
+                "pk": i,
+                "title": tt,
+                "body": tb,
+                "grams": g,
+                "pairs": wp,
+                "upairs": up,
+                "lead": ld,
+            }
 
     rss0 = _rss_mb()
     t0 = time.perf_counter()
@@ -373,7 +423,7 @@ def http(
 def run_build_only(n_docs=16000) -> dict:
     """Only the lexical index builds (ours, the same tokenising with pure-Python jieba, BM25)."""
     _setup_django()
-    info = {"when": now_iso(), "machine": machine(), "docs": n_docs}
+    info = {"when": now_iso(), "machine": machine(), "docs": n_docs, "params": PARAMS}
     docs = corpus(n_docs)
     with tempfile.TemporaryDirectory(prefix="xiake-bench-matching-") as tmp:
         info["build"] = build_lexical(docs, Path(tmp))[0]
@@ -420,7 +470,8 @@ def run(
     info = {"when": now_iso(), "machine": machine(), "docs": n_docs}
     docs = corpus(n_docs)
     qs = queries(n_queries)
-    params = ranker.DEFAULT
+    params = _params()
+    info["params"] = PARAMS
     with tempfile.TemporaryDirectory(prefix="xiake-bench-matching-") as tmp:
         tmp = Path(tmp)
         build, ours, base, toks = build_lexical(docs, tmp)
@@ -443,8 +494,8 @@ def run(
         qmap = {q: v / np.linalg.norm(v) for q, v in zip(qs, qv, strict=True)}
 
         def hybrid(q):
-            words, grams = ranker.lexical_rankings(ours, a, q, depth=100, params=params)
-            return ranker.fuse(words, grams, dense.search(qmap[q], 100), params)[:20]
+            words, grams, wpairs = ranker.lexical_rankings(ours, a, q, depth=100, params=params)
+            return ranker.fuse(words, grams, dense.search(qmap[q], 100), params, pairs=wpairs)[:20]
 
         info["engine"]["hnsw_only"] = _time_queries(lambda q: dense.search(qmap[q], 100), qs)
         info["engine"]["hybrid_excl_query_encoding"] = _time_queries(hybrid, qs)
@@ -535,7 +586,14 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--build-only", action="store_true", help="only the lexical index builds (indexing rate)"
     )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        help="ranker setting for the index built and the queries timed, e.g. pair_weight=0",
+    )
     o = parser.parse_args(argv)
+    PARAMS[:] = o.param
     if not BENCH.is_dir():
         print(f"skipped: {BENCH} is absent (the dev sets live in ../shared)")
         return 0

@@ -8,10 +8,16 @@ from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from xiake.core.review import ReviewStatus
-from xiake.matching import enterprises
+from xiake.matching import enterprises, ranker
 from xiake.matching.feed import KINDS
 from xiake.matching.feed import kind_of as kind_of_model
-from xiake.matching.text import analyzer, char_grams, normalize, parallel_imap
+from xiake.matching.text import (
+    analyzer,
+    char_grams,
+    first_sentence,
+    normalize,
+    parallel_imap,
+)
 
 # kind → field → model attributes joined into that field's text.
 FIELD_SOURCES = {
@@ -179,13 +185,31 @@ def is_public(obj) -> bool:
 
 
 def tokenise(texts: dict[str, str]) -> dict[str, str]:
-    """Field → its tokens joined by spaces (what the index stores), plus the bigram field; each
-    text is normalised once. Pure: runs in worker processes during a rebuild, and the joined
-    string is what travels back (cheap to pickle)."""
+    """Field → its tokens joined by spaces (what the index stores), plus the bigram field and,
+    when the default ranker reads them, the word-pair fields of every field's text (from the same
+    segmentation) and the lead (the body's first sentence); each text is normalised once. Pure:
+    runs in worker processes during a rebuild, and the joined string is what travels back
+    (cheap to pickle)."""
     a = analyzer()
+    params = ranker.DEFAULT
+    pairs, window = params.pair_weight > 0, ranker.index_window(params)
     norm = {field: normalize(text) for field, text in texts.items()}
-    out = {field: " ".join(a.tokens(text, normalized=True)) for field, text in norm.items()}
+    out, ordered, unordered = {}, [], []
+    for field, text in norm.items():
+        if pairs:
+            tokens, more, umore = a.tokens_and_pairs(text, normalized=True, window=window)
+            ordered.extend(more)
+            unordered.extend(umore)
+        else:
+            tokens = a.tokens(text, normalized=True)
+        out[field] = " ".join(tokens)
     out["grams"] = " ".join(char_grams("\n".join(norm.values()), normalized=True))
+    if pairs:
+        out["pairs"] = " ".join(ordered)
+        out["upairs"] = " ".join(unordered)
+    if params.lead_weight > 0:
+        lead = first_sentence(norm.get("body", ""))
+        out["lead"] = " ".join(a.tokens(lead, normalized=True))
     return out
 
 

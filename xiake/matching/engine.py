@@ -8,6 +8,10 @@ Layout under ``settings.MATCHING_INDEX_DIR`` (default ``VAR_DIR / "index"``)::
     dense/CURRENT, dense/g<stamp>/   usearch HNSW + keys.json (written by ``xiake encode``)
     lock                       held (fcntl) by whoever writes
 
+A generation whose schema lacks a field the code now writes (built by an older version) is
+treated as missing: searches fall back and a rebuild starts (``LexicalIndex.open`` raises
+``OutdatedIndex``).
+
 ``sync()`` applies feed rows past the cursor (idempotent: delete by key, then add), then moves the
 cursor, so a crash replays rather than loses. A REBUILD row, a missing or corrupt index, or
 ``rebuild()`` builds a fresh generation from the database and switches ``CURRENT`` to it; readers
@@ -39,7 +43,7 @@ from django.db.models import Max
 
 from xiake.matching import documents
 from xiake.matching.feed import KINDS
-from xiake.matching.lexical import LexicalIndex
+from xiake.matching.lexical import LexicalIndex, OutdatedIndex
 from xiake.matching.models import IndexChange
 from xiake.matching.text import analyzer
 
@@ -98,6 +102,10 @@ class Engine:
             return cached[1]
         try:
             ix = LexicalIndex.open(self.lexical_root / gen)
+        except OutdatedIndex as exc:  # built before a field was added: rebuilt like a corrupt one
+            self.last_error = f"outdated: {exc}"
+            logger.warning("search index %s is outdated: %s", gen, exc)
+            return None
         except Exception as exc:
             self.last_error = f"corrupt: {exc}"
             logger.warning("search index %s cannot be opened: %s", gen, exc)

@@ -24,11 +24,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 from xiake.matching import ranker
 from xiake.matching.lexical import LexicalIndex
-from xiake.matching.text import analyzer, char_grams, normalize, parallel_map, plain_analyzer
+from xiake.matching.text import (
+    analyzer,
+    char_grams,
+    first_sentence,
+    normalize,
+    parallel_map,
+    plain_analyzer,
+)
 
 
 def load_beir(path: Path):
@@ -112,17 +120,39 @@ def metrics(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict
     return {k: round(v / n, 4) for k, v in sums.items()}
 
 
-def _ours(doc):
+def _ours(doc, *, pairs: bool = False, window: int = 0, lead: bool = False):
+    """(title, body, tags, bigrams, pairs, unordered pairs, lead) of a corpus document, each
+    joined by spaces; the pair and lead fields only when a ranker setting reads them."""
     title, text, discipline = doc
     a = analyzer()
     t, x, d = normalize(title), normalize(text), normalize(discipline)
+    if pairs:
+        (tt, tp, tu), (xt, xp, xu) = (
+            a.tokens_and_pairs(v, normalized=True, window=window) for v in (t, x)
+        )
+    else:
+        tt, xt = a.tokens(t, normalized=True), a.tokens(x, normalized=True)
+        tp = tu = xp = xu = []
     # joined by spaces: what the index stores, and ~50× cheaper to send back from a worker;
     # the discipline's name goes to ``tags`` and into the bigrams, as documents.tokenise does
     return (
-        " ".join(a.tokens(t, normalized=True)),
-        " ".join(a.tokens(x, normalized=True)),
+        " ".join(tt),
+        " ".join(xt),
         " ".join(a.tokens(d, normalized=True)),
         " ".join(char_grams("\n".join(p for p in (t, x, d) if p), normalized=True)),
+        " ".join(tp + xp),
+        " ".join(tu + xu),
+        " ".join(a.tokens(first_sentence(x), normalized=True)) if lead else "",
+    )
+
+
+def ours_tokeniser(settings=(ranker.DEFAULT,)):
+    """:func:`_ours` making the pair fields that any of ``settings`` reads."""
+    return partial(
+        _ours,
+        pairs=any(p.pair_weight > 0 for p in settings),
+        window=max(ranker.index_window(p) for p in settings),
+        lead=any(p.lead_weight > 0 for p in settings),
     )
 
 
@@ -193,22 +223,43 @@ def evaluate(
     variants = dict(variants or {})
     with tempfile.TemporaryDirectory(prefix="xiake-eval-") as tmp:
         started = time.monotonic()
-        toks = parallel_map(_ours, pairs)
+        tokenise = ours_tokeniser([params, *variants.values()])
+        toks = parallel_map(tokenise, pairs)
         ours = LexicalIndex.create(Path(tmp) / "ours")
         ours.write(
-            {"key": did, "kind": "doc", "pk": i, "title": t, "body": b, "tags": d, "grams": g}
-            for i, (did, (t, b, d, g)) in enumerate(zip(corpus, toks, strict=True))
+            {
+                "key": did,
+                "kind": "doc",
+                "pk": i,
+                "title": t,
+                "body": b,
+                "tags": d,
+                "grams": g,
+                "pairs": p,
+                "upairs": u,
+                "lead": ld,
+            }
+            for i, (did, (t, b, d, g, p, u, ld)) in enumerate(zip(corpus, toks, strict=True))
         )
         out["index_seconds"] = round(time.monotonic() - started, 1)
         out["index_docs_per_second"] = round(len(corpus) / max(1e-9, out["index_seconds"]))
         progress(f"  our index: {len(corpus)} documents in {out['index_seconds']} s")
         # the words of each document, for the feedback round (``prf_docs``)
         words_of = {
-            did: f"{t} {b}".split() for did, (t, b, _d, _g) in zip(corpus, toks, strict=True)
+            did: f"{t} {b}".split() for did, (t, b, *_rest) in zip(corpus, toks, strict=True)
         }
 
         def doc_terms(keys):
             return {k: words_of.get(k, []) for k in keys}
+
+        # term association learned from the indexed documents only (never queries or qrels)
+        associated = None
+        if any(p.assoc_terms > 0 for p in (params, *variants.values())):
+            t0 = time.monotonic()
+            associated = ranker.associations(words_of.values())
+            out["association_seconds"] = round(time.monotonic() - t0, 1)
+            out["association_words"] = len(associated)
+            progress(f"  associations: {len(associated)} words in {out['association_seconds']} s")
 
         base = LexicalIndex.create(Path(tmp) / "base")
         btoks = parallel_map(_plain, pairs)
@@ -240,22 +291,24 @@ def evaluate(
         inferred = {n: {} for n in ("xiake", *variants)}
         for qid, text in queries.items():
             t0 = time.monotonic()
-            words, grams = ranker.lexical_rankings(
-                ours, a, text, params=params, doc_terms=doc_terms
+            words, grams, wpairs = ranker.lexical_rankings(
+                ours, a, text, params=params, doc_terms=doc_terms, associated=associated
             )
-            fused = ranker.fuse(words, grams, None, params)
+            fused = ranker.fuse(words, grams, None, params, pairs=wpairs)
             hits, _lifts, inferred["xiake"][qid] = ranker.label_rerank(fused, labels, params=params)
             hits = hits[:100]
             t1 = time.monotonic()
             for name, vp in variants.items():
                 tv = time.monotonic()
-                vwords, vgrams = (
-                    (words, grams)
+                vwords, vgrams, vpairs = (
+                    (words, grams, wpairs)
                     if _same_candidates(vp, params)
-                    else ranker.lexical_rankings(ours, a, text, params=vp, doc_terms=doc_terms)
+                    else ranker.lexical_rankings(
+                        ours, a, text, params=vp, doc_terms=doc_terms, associated=associated
+                    )
                 )
                 vhits, _l, inferred[name][qid] = ranker.label_rerank(
-                    ranker.fuse(vwords, vgrams, None, vp), labels, params=vp
+                    ranker.fuse(vwords, vgrams, None, vp, pairs=vpairs), labels, params=vp
                 )
                 runs[name][qid] = [k for k, _s in vhits[:100]]
                 # the shared candidates' cost counts for every variant that reuses them
@@ -274,7 +327,7 @@ def evaluate(
                 dhits = dix.search(qvecs[qid], 100)
                 t4 = time.monotonic()
                 hybrid = ranker.label_rerank(
-                    ranker.fuse(words, grams, dhits, params), labels, params=params
+                    ranker.fuse(words, grams, dhits, params, pairs=wpairs), labels, params=params
                 )[0][:100]
                 t5 = time.monotonic()
                 timings["e5"] += t4 - t3

@@ -2,7 +2,10 @@
 
 Knows nothing about Django: documents are dicts of field → token list. Two retrieval channels
 share one index: weighted word fields (title, keywords, body, indicators, tags) and a field of CJK
-character bigrams (``grams``), fused by reciprocal rank (:func:`rrf`).
+character bigrams (``grams``), fused by reciprocal rank (:func:`rrf`). Word pairs (``pairs``,
+``upairs``) and a lead sentence (``lead``) have fields of their own, empty unless the ranker
+reads them; an index lacking one of the fields (an older generation) raises
+:class:`OutdatedIndex` on open, so the engine rebuilds it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ import tantivy
 # title 2 (was 3): one ablation step on 200-query samples of the three dev sets — docs/matching.md
 WORD_FIELDS = {"title": 2.0, "keywords": 2.5, "indicators": 1.5, "body": 1.0, "tags": 0.8}
 GRAM_FIELD = "grams"
+# word pairs (text.ordered_pairs / text.unordered_pairs), the proximity channel's fields
+PAIR_FIELD = "pairs"
+UNORDERED_FIELD = "upairs"
+# a record's first sentence (ranker.Params.lead_weight)
+LEAD_FIELD = "lead"
+TEXT_FIELDS = (*WORD_FIELDS, GRAM_FIELD, PAIR_FIELD, UNORDERED_FIELD, LEAD_FIELD)
 MAX_QUERY_TERMS = 64
 MAX_QUERY_GRAMS = 128
 
@@ -37,7 +46,7 @@ class _Writer:
             doc.add_text("kind", d["kind"])
             doc.add_integer("pk", int(d["pk"]))
             doc.add_integer("public", 1 if d.get("public", True) else 0)
-            for name in (*WORD_FIELDS, GRAM_FIELD):
+            for name in TEXT_FIELDS:
                 value = d.get(name)
                 if value:
                     doc.add_text(name, value if isinstance(value, str) else " ".join(value))
@@ -52,9 +61,13 @@ def build_schema():
     sb.add_text_field("kind", stored=True, tokenizer_name="raw")
     sb.add_integer_field("pk", stored=True, indexed=True)
     sb.add_integer_field("public", stored=False, indexed=True)
-    for name in (*WORD_FIELDS, GRAM_FIELD):
+    for name in TEXT_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
     return sb.build()
+
+
+class OutdatedIndex(Exception):
+    """The index on disk was built with an older schema (a field is missing): rebuild it."""
 
 
 class LexicalIndex:
@@ -80,6 +93,11 @@ class LexicalIndex:
             raise FileNotFoundError(f"no index at {path}")
         index = tantivy.Index.open(str(path))
         index.searcher().num_docs  # noqa: B018 - touch the segments: corrupt files raise here
+        for name in TEXT_FIELDS:  # an older generation lacks a field added since: rebuild
+            try:
+                tantivy.Query.term_query(index.schema, name, "")
+            except ValueError as exc:
+                raise OutdatedIndex(f"index at {path} has no field {name!r}") from exc
         return cls(path, index)
 
     # -- writing ----------------------------------------------------------------------------
@@ -149,8 +167,10 @@ class LexicalIndex:
         limit=100,
         fields: dict[str, float] | None = None,
         exclude=(),
+        extra: dict[tuple[str, str], float] | None = None,
     ) -> list[tuple[str, float]]:
-        """BM25 over the word fields; each term's clauses boosted by field weight × term weight."""
+        """BM25 over the word fields; each term's clauses boosted by field weight × term weight;
+        ``extra`` adds (field, term) clauses with their own boosts (word pairs)."""
         fields = WORD_FIELDS if fields is None else fields
         top = sorted(terms.items(), key=lambda kv: -kv[1])[:MAX_QUERY_TERMS]
         should = []
@@ -158,16 +178,47 @@ class LexicalIndex:
             for field, fw in fields.items():
                 q = tantivy.Query.term_query(self.schema, field, term)
                 should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, fw * weight)))
+        for (field, term), weight in list((extra or {}).items())[:MAX_QUERY_GRAMS]:
+            q = tantivy.Query.term_query(self.schema, field, term)
+            should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight)))
         return self._run(should, kinds, public_only, limit, exclude)
 
     def search_grams(
-        self, grams: list[str], *, kinds=(), public_only=False, limit=100, exclude=()
+        self,
+        grams: list[str],
+        *,
+        kinds=(),
+        public_only=False,
+        limit=100,
+        exclude=(),
+        weights: dict[str, float] | None = None,
     ) -> list[tuple[str, float]]:
-        """BM25 over the character-bigram field."""
+        """BM25 over the character-bigram field (each clause boosted by ``weights`` when given)."""
         seen = list(dict.fromkeys(grams))[:MAX_QUERY_GRAMS]
+        should = []
+        for g in seen:
+            q = tantivy.Query.term_query(self.schema, GRAM_FIELD, g)
+            if weights is not None:
+                q = tantivy.Query.boost_query(q, weights.get(g, 1.0))
+            should.append((tantivy.Occur.Should, q))
+        return self._run(should, kinds, public_only, limit, exclude)
+
+    def search_fields(
+        self,
+        terms: dict[tuple[str, str], float],
+        *,
+        kinds=(),
+        public_only=False,
+        limit=100,
+        exclude=(),
+    ) -> list[tuple[str, float]]:
+        """BM25 over (field, term) clauses, each boosted by its weight (the pair channel)."""
         should = [
-            (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, GRAM_FIELD, g))
-            for g in seen
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, f, t), w),
+            )
+            for (f, t), w in list(terms.items())[:MAX_QUERY_GRAMS]
         ]
         return self._run(should, kinds, public_only, limit, exclude)
 

@@ -17,6 +17,13 @@ samples of all three sets, kept only when it did not hurt any of them — see do
    declared one, or else with the inferred one, is lifted by :attr:`Params.discipline_weight`
    (× the inferred discipline's share of the vote). The caller supplies the labels (the database
    for the platform, ``metadata.discipline`` for the dev sets), so this module stays storage-free.
+
+Word proximity (:func:`query_pairs`, ``pair_weight`` 0.3): the query's adjacent word pairs join
+the word channel's query, matched against the records' adjacent word pairs (the sequential
+dependence model's ordered feature). Switches that are off by default (each an ablation variant of
+``eval_matching``; figures in docs/matching.md): the pairs as a channel of their own or with an
+unordered window, corpus-trained term association (:func:`associations`), query-IDF weighting of
+the bigram channel, a lead-sentence field.
 """
 
 from __future__ import annotations
@@ -24,9 +31,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from xiake.matching.lexical import WORD_FIELDS, LexicalIndex, combsum
-from xiake.matching.text import Analyzer, char_grams, normalize
+from xiake.matching.lexical import (
+    GRAM_FIELD,
+    LEAD_FIELD,
+    PAIR_FIELD,
+    UNORDERED_FIELD,
+    WORD_FIELDS,
+    LexicalIndex,
+    combsum,
+)
+from xiake.matching.text import (
+    UNORDERED_JOIN,
+    Analyzer,
+    char_grams,
+    normalize,
+    ordered_pairs,
+)
 
 CANDIDATES = 100
 
@@ -58,6 +80,37 @@ class Params:
     # Applying it to every query (0) helped all three dev sets more than long queries only (12).
     idf_power: float = 1.0
     long_query_terms: int = 0
+    # the bigram channel's clauses weighted the same way (IDF from the bigram field); 0: off
+    gram_idf_power: float = 0.0
+    # word proximity (sequential dependence, Metzler & Croft 2005): the query's adjacent word
+    # pairs matched in the ``pairs`` field (the same two words adjacent, in order, in one clause
+    # of the record) and, with ``pair_window`` > 1, in the ``upairs`` field (both words within
+    # that many words, either order) at ``unordered_weight``. Pair clauses are weighted by query
+    # IDF like the words (``idf_power``, IDF from the pair field). With ``pair_in_words`` they
+    # join the word channel's query at ``pair_weight`` (one BM25 sum, as SDM scores: 0.3, the
+    # default, passed the ablation); else they form a channel of their own, fused by CombSUM at
+    # ``pair_weight`` (hurt csl-keywords). 0: off, and the index holds no pairs (it is twice as
+    # large with them and builds ~40 % slower: docs/matching.md). Changing it needs ``xiake
+    # reindex`` (the pair fields are filled only while it is on).
+    pair_weight: float = 0.3
+    pair_window: int = 0
+    unordered_weight: float = 0.5
+    pair_in_words: bool = True
+    # corpus-trained term association (a global translation model): the ``assoc_terms`` words
+    # best associated (PMI of co-occurring in one document, learned from the indexed documents
+    # only, :func:`associations`) with the query's words join the query at ``assoc_weight``
+    # (× their score relative to the best). 0 terms: off.
+    assoc_terms: int = 0
+    assoc_weight: float = 0.2
+    # the ``lead`` field (a record's first sentence: where a patent names its field and object,
+    # a title for the many patents and papers without one) searched with the word fields at
+    # this weight; 0: not searched.
+    lead_weight: float = 0.0
+
+
+# the unordered window the index is built with when the default ranker uses it (else none)
+def index_window(params: Params) -> int:
+    return params.pair_window if params.pair_weight > 0 and params.pair_window > 1 else 0
 
 
 DEFAULT = Params()
@@ -78,6 +131,117 @@ def query_terms(ix: LexicalIndex, analyzer: Analyzer, text: str, params: Params 
         hi = max(idf.values()) or 1.0
         terms = {t: w * (idf[t] / hi) ** params.idf_power for t, w in terms.items()}
     return terms
+
+
+def _idf_weighted(ix, field_name, weights: dict, power: float) -> dict:
+    """Each term's weight × (its IDF in ``field_name`` / the highest) ** ``power``."""
+    if power <= 0 or not weights:
+        return weights
+    n = ix.num_docs or 1
+    dfs = ix.doc_freqs(field_name, weights)
+    idf = {t: math.log(1 + (n - dfs[t] + 0.5) / (dfs[t] + 0.5)) for t in weights}
+    hi = max(idf.values()) or 1.0
+    return {t: w * (idf[t] / hi) ** power for t, w in weights.items()}
+
+
+def query_pairs(ix, analyzer: Analyzer, text: str, params: Params) -> dict:
+    """(field, pair) → weight: the query's adjacent word pairs inside each clause, as ordered
+    pairs and (``pair_window`` > 1) as unordered ones."""
+    ordered: dict[str, float] = {}
+    unordered: dict[str, float] = {}
+    for words in analyzer.clauses(text, normalized=True):
+        for pair in ordered_pairs(words):
+            ordered[pair] = 1.0
+        if params.pair_window > 1:
+            for a, b in zip(words, words[1:], strict=False):
+                if a != b:
+                    unordered[f"{min(a, b)}{UNORDERED_JOIN}{max(a, b)}"] = params.unordered_weight
+    out = {
+        (PAIR_FIELD, p): w
+        for p, w in _idf_weighted(ix, PAIR_FIELD, ordered, params.idf_power).items()
+    }
+    out.update(
+        {
+            (UNORDERED_FIELD, p): w
+            for p, w in _idf_weighted(ix, UNORDERED_FIELD, unordered, params.idf_power).items()
+        }
+    )
+    return out
+
+
+def associations(
+    documents,
+    *,
+    min_df: int = 3,
+    max_df: float = 0.05,
+    min_count: int = 3,
+    per_doc: int = 80,
+    keep: int = 20,
+) -> dict[str, list[tuple[str, float]]]:
+    """word → its ``keep`` best associated words with their PMI, from ``documents`` (each an
+    iterable of its words). Only words in at least ``min_df`` documents and at most ``max_df`` of
+    them take part (rarer ones give unreliable counts, commoner ones associate with everything);
+    a document counts its first ``per_doc`` distinct such words (bounds the quadratic count);
+    a pair must co-occur in ``min_count`` documents. PMI = log(N·c(a,b) / (df(a)·df(b)))."""
+    from collections import Counter
+
+    import numpy as np
+
+    docs = [list(dict.fromkeys(words)) for words in documents]
+    n = len(docs) or 1
+    df = Counter(w for words in docs for w in words)
+    ceiling = max_df * n
+    vocab = sorted(w for w, c in df.items() if min_df <= c <= ceiling and len(w) > 1)
+    if not vocab:
+        return {}
+    ids = {w: i for i, w in enumerate(vocab)}
+    size = len(vocab)
+    # every document's co-occurring pairs as one integer (a · size + b, a < b), counted at once
+    chunks = []
+    for words in docs:
+        kept = np.array(sorted(ids[w] for w in [w for w in words if w in ids][:per_doc]))
+        if len(kept) > 1:
+            i, j = np.triu_indices(len(kept), 1)
+            chunks.append(kept[i].astype(np.int64) * size + kept[j])
+    if not chunks:
+        return {}
+    codes, counts = np.unique(np.concatenate(chunks), return_counts=True)
+    keep_ = counts >= min_count
+    codes, counts = codes[keep_], counts[keep_]
+    a, b = codes // size, codes % size
+    dfs = np.array([df[w] for w in vocab], dtype=np.float64)
+    pmi = np.log(n * counts / (dfs[a] * dfs[b]))
+    positive = pmi > 0
+    table: dict[str, list[tuple[str, float]]] = {}
+    for x, y, p in zip(
+        a[positive].tolist(), b[positive].tolist(), pmi[positive].tolist(), strict=True
+    ):
+        table.setdefault(vocab[x], []).append((vocab[y], p))
+        table.setdefault(vocab[y], []).append((vocab[x], p))
+    return {w: sorted(v, key=lambda kv: -kv[1])[:keep] for w, v in table.items()}
+
+
+def association_terms(query: dict, table: Mapping, params: Params) -> dict[str, float]:
+    """The ``assoc_terms`` words best associated with the whole query: Σ over query words of
+    their weight × PMI, at ``assoc_weight`` × the score relative to the best."""
+    scores: dict[str, float] = {}
+    for term, weight in query.items():
+        for word, pmi in table.get(term, ()):
+            if word not in query:
+                scores[word] = scores.get(word, 0.0) + weight * pmi
+    best = sorted(scores.items(), key=lambda kv: -kv[1])[: params.assoc_terms]
+    if not best:
+        return {}
+    hi = best[0][1] or 1.0
+    return {w: params.assoc_weight * v / hi for w, v in best}
+
+
+class Rankings(NamedTuple):
+    """The lexical channels' rankings of one query: words, character bigrams, word pairs."""
+
+    words: list
+    grams: list
+    pairs: list
 
 
 def expansion_terms(ix, hits, doc_terms, query: dict, params: Params) -> dict[str, float]:
@@ -120,14 +284,24 @@ def lexical_rankings(
     exclude=(),
     params=DEFAULT,
     doc_terms=None,
+    associated=None,
 ):
-    """Word and bigram channels. ``doc_terms`` (keys → their index words) enables the feedback
-    round when ``params.prf_docs`` > 0."""
+    """Word, bigram and (``pair_weight`` > 0) word-pair channels, as :class:`Rankings`.
+    ``doc_terms`` (keys → their index words) enables the feedback round when ``params.prf_docs``
+    > 0; ``associated`` (a table of :func:`associations`) the association expansion when
+    ``params.assoc_terms`` > 0."""
     text = normalize(text)
     terms = query_terms(ix, analyzer, text, params)
-    search = dict(
-        kinds=kinds, public_only=public_only, limit=depth, exclude=exclude, fields=params.fields
-    )
+    if params.assoc_terms > 0 and associated:
+        terms = {**association_terms(terms, associated, params), **terms}
+    fields = params.fields
+    if params.lead_weight > 0:
+        fields = {**fields, LEAD_FIELD: params.lead_weight}
+    search = dict(kinds=kinds, public_only=public_only, limit=depth, exclude=exclude, fields=fields)
+    wanted = query_pairs(ix, analyzer, text, params) if params.pair_weight > 0 else {}
+    if params.pair_in_words and wanted:  # SDM proper: pair features summed into one BM25 score
+        search["extra"] = {key: w * params.pair_weight for key, w in wanted.items()}
+        wanted = {}
     words = ix.search_words(terms, **search)
     if params.prf_docs > 0 and doc_terms is not None and words:
         extra = expansion_terms(ix, words, doc_terms, terms, params)
@@ -135,18 +309,33 @@ def lexical_rankings(
             words = ix.search_words({**terms, **extra}, **search)
     grams = []
     if params.gram_weight > 0:
+        query_grams = char_grams(text, normalized=True)
+        gram_weights = None
+        if params.gram_idf_power > 0:
+            gram_weights = _idf_weighted(
+                ix, GRAM_FIELD, dict.fromkeys(query_grams, 1.0), params.gram_idf_power
+            )
         grams = ix.search_grams(
-            char_grams(text, normalized=True),
+            query_grams,
             kinds=kinds,
             public_only=public_only,
             limit=depth,
             exclude=exclude,
+            weights=gram_weights,
         )
-    return words, grams
+    pairs = []
+    if wanted:
+        pairs = ix.search_fields(
+            wanted, kinds=kinds, public_only=public_only, limit=depth, exclude=exclude
+        )
+    return Rankings(words, grams, pairs)
 
 
-def fuse(words, grams, dense=None, params: Params = DEFAULT):
+def fuse(words, grams, dense=None, params: Params = DEFAULT, pairs=None):
     rankings, weights = [words, grams], [1.0, params.gram_weight]
+    if pairs:
+        rankings.append(pairs)
+        weights.append(params.pair_weight)
     if dense:
         if params.fusion != "rrf":
             # cosine similarities of e5 crowd into 0.75-0.9: spread the candidates over 0..1 so
@@ -177,7 +366,7 @@ def rank(
 ) -> list[tuple[str, float]]:
     """Top ``limit`` (key, fused score) for ``text``."""
     depth = max(CANDIDATES, limit)
-    words, grams = lexical_rankings(
+    words, grams, pairs = lexical_rankings(
         ix,
         analyzer,
         text,
@@ -187,7 +376,7 @@ def rank(
         exclude=exclude,
         params=params,
     )
-    return fuse(words, grams, dense, params)[:limit]
+    return fuse(words, grams, dense, params, pairs=pairs)[:limit]
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,15 @@ _HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KEYWORD_SPLIT = re.compile(r"[,，;；、\s/|]+")
+# Clause boundaries for word pairs (after NFKC most full-width punctuation is ASCII). None of these
+# characters can occur inside an ASCII run, so segmenting clause by clause gives the same tokens
+# as segmenting the whole text.
+_CLAUSE = re.compile(r"[,;:!?()\[\]{}<>\"'\n\r\t。、，；：！？（）【】《》〈〉「」『』“”‘’…—]+")
+# Joins the two words of an ordered pair (焊接|接头) and of an unordered one (接头~焊接, sorted).
+# Neither character occurs in a token (ASCII runs are [a-z0-9+#_] and inner -./; CJK runs have no
+# punctuation), so a pair can never be mistaken for a word.
+PAIR_JOIN = "|"
+UNORDERED_JOIN = "~"
 
 
 def _read_list(name: str) -> list[str]:
@@ -230,6 +239,30 @@ class Analyzer:
             return [w for w in words if _HAS_WORD.search(w)]
         return [w for w in words if w not in self.stop and _HAS_WORD.search(w)]
 
+    def clauses(self, text, *, normalized: bool = False) -> list[list[str]]:
+        """The tokens of ``text`` clause by clause (split at punctuation): word pairs are made
+        inside a clause only. Concatenated, the lists are exactly :meth:`tokens`."""
+        text = text if normalized else normalize(text)
+        return [
+            words for part in _CLAUSE.split(text) if (words := self.tokens(part, normalized=True))
+        ]
+
+    def tokens_and_pairs(
+        self, text, *, normalized: bool = False, window: int = 0
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Tokens, ordered adjacent pairs and (``window`` > 1) unordered pairs within ``window``
+        words, all from one segmentation; pairs never cross a clause boundary (stop words are
+        dropped first, so 焊接的接头 gives 焊接|接头 as 焊接接头 does)."""
+        tokens: list[str] = []
+        ordered: list[str] = []
+        unordered: list[str] = []
+        for words in self.clauses(text, normalized=normalized):
+            tokens.extend(words)
+            ordered.extend(ordered_pairs(words))
+            if window > 1:
+                unordered.extend(unordered_pairs(words, window))
+        return tokens, ordered, unordered
+
     def query_terms(
         self, text, *, synonyms: bool = True, synonym_weight: float = 0.4
     ) -> dict[str, float]:
@@ -245,6 +278,32 @@ class Analyzer:
                     for t in self.tokens(s):
                         weights.setdefault(t, synonym_weight)
         return weights
+
+
+_SENTENCE_END = re.compile(r"[。!?;！？；\n]")
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to its first sentence end (。！？； or a line break)."""
+    m = _SENTENCE_END.search(text)
+    return text[: m.start()] if m else text
+
+
+def ordered_pairs(words: list[str]) -> list[str]:
+    """Adjacent word pairs in order (焊接|接头): the "ordered window 1" feature of Metzler &
+    Croft's sequential dependence model."""
+    return [f"{a}{PAIR_JOIN}{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def unordered_pairs(words: list[str], window: int) -> list[str]:
+    """Pairs of words at most ``window - 1`` positions apart, in either order (接头~焊接, the two
+    words sorted): SDM's unordered-window feature restricted to two words."""
+    out = []
+    for i, a in enumerate(words):
+        for b in words[i + 1 : i + window]:
+            if a != b:
+                out.append(f"{min(a, b)}{UNORDERED_JOIN}{max(a, b)}")
+    return out
 
 
 def char_grams(text, *, normalized: bool = False) -> list[str]:

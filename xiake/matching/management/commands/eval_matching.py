@@ -23,6 +23,14 @@ TUNABLE = (
     "prf_weight",
     "idf_power",
     "long_query_terms",
+    "gram_idf_power",
+    "pair_weight",
+    "pair_window",
+    "unordered_weight",
+    "pair_in_words",
+    "assoc_terms",
+    "assoc_weight",
+    "lead_weight",
 )
 
 
