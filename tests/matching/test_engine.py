@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from tests.factories import make_achievement, make_demand, make_expert, make_platform
+from tests.matching.conftest import corrupt_index
 from xiake.matching import api
 from xiake.matching.engine import engine
 from xiake.matching.models import IndexChange
@@ -83,10 +84,7 @@ def test_corrupt_index_falls_back_to_the_database_and_is_rebuilt(orgs, users):
     a = make_achievement(orgs["university"], title="激光熔覆修复轴类零件")
     api.search(users["public"], "激光熔覆")
     eng = engine()
-    gen_dir = eng.lexical_root / eng.current_generation()
-    for f in gen_dir.iterdir():
-        if f.is_file():
-            f.write_bytes(b"\x00garbage")
+    corrupt_index(eng.lexical_root / eng.current_generation())
     eng.invalidate()
     results = api.search(users["public"], "激光熔覆")
     assert results.fallback

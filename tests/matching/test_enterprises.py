@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from tests.factories import make_achievement, make_demand, make_org, make_user, term
+from tests.matching.conftest import corrupt_index
 from xiake.matching import api, documents
 from xiake.matching.models import IndexChange
 
@@ -247,9 +248,7 @@ def test_while_the_index_is_unavailable_enterprises_are_searched_in_the_database
     other.save()
     api.search(users["bureau"], "隔膜")  # builds the index
     eng = engine()
-    for f in (eng.lexical_root / eng.current_generation()).iterdir():
-        if f.is_file():
-            f.write_bytes(b"\x00garbage")
+    corrupt_index(eng.lexical_root / eng.current_generation())
     eng.invalidate()
     results = api.search(users["university"], "隔膜涂布", "enterprise")
     assert results.fallback and names(results) == [other.name]

@@ -123,10 +123,11 @@ def test_confidential_vague_demands_reach_only_their_assigned_managers(orgs, use
 
 def test_the_industry_of_a_new_demand_is_suggested_from_similar_records(orgs, users):
     steel, battery = term("gbt4754", "33"), term("gbt4754", "38")
-    for i, text in enumerate(["不锈钢焊缝耐腐蚀", "不锈钢管焊接工艺", "焊缝酸洗钝化防锈"]):
-        make_demand(orgs["enterprise2"], title=f"{text}需求{i}", description=text, industry=steel)
-    for i, text in enumerate(["锂电池极片涂布", "锂电池热管理", "动力电池模组散热"]):
-        make_demand(orgs["enterprise2"], title=f"{text}需求{i}", description=text, industry=battery)
+    # (titles differ by their text: a shared "需求 N" would pair steel i with battery i)
+    for text in ["不锈钢焊缝耐腐蚀", "不锈钢管焊接工艺", "焊缝酸洗钝化防锈"]:
+        make_demand(orgs["enterprise2"], title=f"{text}需求", description=text, industry=steel)
+    for text in ["锂电池极片涂布", "锂电池热管理", "动力电池模组散热"]:
+        make_demand(orgs["enterprise2"], title=f"{text}需求", description=text, industry=battery)
     new = make_demand(
         orgs["enterprise"],
         title="焊缝生锈",
