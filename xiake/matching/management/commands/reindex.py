@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from xiake.matching.engine import engine
+from xiake.matching.feed import KINDS
 
 
 class Command(BaseCommand):
@@ -28,5 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"indexed {result['documents']} documents in {result['seconds']:.1f} s "
             f"({result['documents'] / max(result['seconds'], 1e-6):.0f} docs/s): "
-            + ", ".join(f"{k} {result[k]}" for k in ("achievement", "demand", "expert", "platform"))
+            + ", ".join(f"{k} {result[k]}" for k in KINDS)
         )
