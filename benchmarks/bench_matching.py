@@ -133,6 +133,25 @@ def _params():
     return params
 
 
+def index_docs(docs, tokens):
+    """Index documents of ``docs`` from their tokenised fields (``ours_tokeniser``'s tuples),
+    in order; ``tokens`` may be a stream."""
+    for i, ((k, _t, _x), (tt, tb, _tags, g, wp, up, ld)) in enumerate(
+        zip(docs, tokens, strict=True)
+    ):
+        yield {
+            "key": k,
+            "kind": "doc",
+            "pk": i,
+            "title": tt,
+            "body": tb,
+            "grams": g,
+            "pairs": wp,
+            "upairs": up,
+            "lead": ld,
+        }
+
+
 def build_lexical(docs, tmp: Path) -> dict:
     from xiake.matching.evaluation import _plain, ours_tokeniser
     from xiake.matching.lexical import LexicalIndex
@@ -146,22 +165,7 @@ def build_lexical(docs, tmp: Path) -> dict:
     # the build as a rebuild does it: workers tokenise while tantivy indexes what is ready
     t0 = time.perf_counter()
     ours = LexicalIndex.create(tmp / "ours")
-    ours.write(
-        {
-            "key": k,
-            "kind": "doc",
-            "pk": i,
-            "title": tt,
-            "body": tb,
-            "grams": g,
-            "pairs": wp,
-            "upairs": up,
-            "lead": ld,
-        }
-        for i, ((k, _t, _x), (tt, tb, _tags, g, wp, up, ld)) in enumerate(
-            zip(docs, parallel_imap(_ours, pairs), strict=True)
-        )
-    )
+    ours.write(index_docs(docs, parallel_imap(_ours, pairs)))
     build = time.perf_counter() - t0
     rss_growth = _rss_mb() - rss0
     # the two halves alone, for the split
@@ -169,22 +173,7 @@ def build_lexical(docs, tmp: Path) -> dict:
     toks = parallel_map(_ours, pairs)
     t1 = time.perf_counter()
     alone = LexicalIndex.create(tmp / "write-alone")
-    alone.write(
-        {
-            "key": k,
-            "kind": "doc",
-            "pk": i,
-            "title": tt,
-            "body": tb,
-            "grams": g,
-            "pairs": wp,
-            "upairs": up,
-            "lead": ld,
-        }
-        for i, ((k, _t, _x), (tt, tb, _tags, g, wp, up, ld)) in enumerate(
-            zip(docs, toks, strict=True)
-        )
-    )
+    alone.write(index_docs(docs, toks))
     t2 = time.perf_counter()
     out["ours"] = {
         "documents": len(docs),
