@@ -139,17 +139,22 @@ def index_docs(docs, tokens):
     for i, ((k, _t, _x), (tt, tb, _tags, g, wp, up, ld)) in enumerate(
         zip(docs, tokens, strict=True)
     ):
-        yield {
-            "key": k,
-            "kind": "doc",
-            "pk": i,
-            "title": tt,
-            "body": tb,
-            "grams": g,
-            "pairs": wp,
-            "upairs": up,
-            "lead": ld,
-        }
+        yield index_doc(k, i, tt, tb, g, wp, up, ld)
+
+
+def index_doc(key, pk, title, body, grams, pairs, upairs, lead) -> dict:
+    """One document of the benchmark's indexes, in the fields the ranker reads."""
+    return {
+        "key": key,
+        "kind": "doc",
+        "pk": pk,
+        "title": title,
+        "body": body,
+        "grams": grams,
+        "pairs": pairs,
+        "upairs": upairs,
+        "lead": lead,
+    }
 
 
 def build_lexical(docs, tmp: Path) -> dict:
@@ -296,17 +301,7 @@ def scaled(ours_toks, keys, n: int, tmp: Path, qs, params) -> dict:
                 g = [x for x in g if rng.random() > 0.1]
                 wp = [x for x in wp if rng.random() > 0.1]
                 up = [x for x in up if rng.random() > 0.1]
-            yield {
-                "key": f"s{i}",
-                "kind": "doc",
-                "pk": i,
-                "title": tt,
-                "body": tb,
-                "grams": g,
-                "pairs": wp,
-                "upairs": up,
-                "lead": ld,
-            }
+            yield index_doc(f"s{i}", i, tt, tb, g, wp, up, ld)
 
     rss0 = _rss_mb()
     t0 = time.perf_counter()
