@@ -69,6 +69,22 @@ def test_buttons_show_store_change_and_remove_a_mark(client, users, pair):
     assert _forms(_fragment(client, demand)) == {target: ""}
 
 
+def test_the_reason_comes_back_with_the_buttons_so_re_marking_keeps_it(client, users, pair):
+    demand, a = pair
+    client.force_login(users["enterprise"])
+    post = {"source": f"demand:{demand.pk}", "target": f"achievement:{a.pk}"}
+    url = reverse("matching:feedback")
+    r = client.post(url, {**post, "value": "useful", "reason": "可小试"}, HTTP_HX_REQUEST="1")
+    assert 'name="reason" value="可小试"' in r.content.decode()
+    assert 'name="reason" value="可小试"' in _fragment(client, demand)
+    # the form posts what it shows: changing the mark keeps the reason
+    r = client.post(url, {**post, "value": "not_useful", "reason": "可小试"}, HTTP_HX_REQUEST="1")
+    assert MatchFeedback.objects.get().reason == "可小试"
+    # another user sees their own (empty) box, never this reason
+    client.force_login(users["bureau"])
+    assert "可小试" not in _fragment(client, demand)
+
+
 def test_anonymous_sees_no_buttons_and_may_not_mark(client, pair):
     demand, a = pair
     assert _forms(_fragment(client, demand)) == {}

@@ -104,6 +104,7 @@ class Match:
     # recommend only: the asking user's own mark on this match (labels.mark), and the signals'
     # unit values (weights.weigh: what fit_match_weights learns from)
     mark: str | None = None
+    mark_reason: str = ""
     features: dict = field(default_factory=dict)
 
     @property

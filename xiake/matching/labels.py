@@ -173,15 +173,24 @@ def mark(user, source, target, value, reason: str = "") -> MatchFeedback | None:
 def labels_for(user, source, targets=None) -> dict[str, str]:
     """``user``'s own marks on ``source``'s matches: {target key ("achievement:7"): value}.
     ``targets``: keys to limit to (None: all)."""
+    marks = own_marks(user, source)
+    if targets is not None:
+        wanted = set(targets)
+        marks = {k: v for k, v in marks.items() if k in wanted}
+    return {k: value for k, (value, _reason) in marks.items()}
+
+
+def own_marks(user, source) -> dict[str, tuple[str, str]]:
+    """``user``'s own marks on ``source``'s matches with their reasons: {target key: (value,
+    reason)}; the buttons show the reason again, so re-marking does not silently clear it."""
     if not getattr(user, "is_authenticated", False):
         return {}
     s_kind, s_pk = _key(source).split(":")
     rows = MatchFeedback.objects.filter(user_id=user.pk, source_kind=s_kind, source_id=s_pk)
-    out = {f"{k}:{pk}": v for k, pk, v in rows.values_list("target_kind", "target_id", "value")}
-    if targets is not None:
-        wanted = set(targets)
-        out = {k: v for k, v in out.items() if k in wanted}
-    return out
+    return {
+        f"{k}:{pk}": (v, reason)
+        for k, pk, v, reason in rows.values_list("target_kind", "target_id", "value", "reason")
+    }
 
 
 def _editors(source, user_ids: Iterable[int]) -> set[int]:
@@ -247,10 +256,10 @@ def apply(user, source, matches: list) -> list:
     (sorted by score within each group); useful ones are lifted by :data:`LIFT`. Returns the
     matches sorted."""
     found = verdicts(source) if matches else {}
-    own = labels_for(user, source) if matches else {}
+    own = own_marks(user, source) if matches else {}
     for m in matches:
         key = m.key
-        m.mark = own.get(key)
+        m.mark, m.mark_reason = own.get(key, (None, ""))
         label = found.get(key)
         if label is None:
             continue

@@ -142,6 +142,7 @@ def feedback(request):
                 "source": f"{kind_of(type(source))}:{source.pk}",
                 "target": f"{kind_of(type(target))}:{target.pk}",
                 "mark": value,
+                "reason": stored.reason if stored else "",
             },
         )
     messages.success(request, _("Your mark is saved.") if stored else _("Your mark is removed."))
