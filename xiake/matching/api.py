@@ -697,6 +697,7 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     if ix is None:
         eng.rebuild_in_background()
         return Results([], fallback=True)
+    excluded = _excluded(source_kind, obj)
     hits = ranker.rank(
         ix,
         analyzer(),
@@ -704,11 +705,11 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
         kinds=kinds,
         public_only=_public_only(user),
         limit=limit * 5,
-        exclude=_excluded(source_kind, obj),
+        exclude=excluded,
         dense=[
             (k, v)
-            for k, v in _dense(eng, q, kinds, _public_only(user), limit * 5 + 2)
-            if k not in _excluded(source_kind, obj)
+            for k, v in _dense(eng, q, kinds, _public_only(user), limit * 5 + len(excluded))
+            if k not in excluded
         ],
     )
     # the source's own disciplines when it declares some, else the neighbours' vote
