@@ -7,7 +7,11 @@ PIP := $(VENV)/bin/pip
 XIAKE := $(PY) -m xiake
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 3
+# gunicorn: 2 × cores + 1 sync workers (one request at a time per process). Keep-alive
+# connections stay with the gthread worker that accepted them, so with 3 × 2 one worker queued
+# while another idled; a sync worker takes a connection only when it is free (docs/deploy.md).
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+THREADS ?= 1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xiake
 RUN_APT := fonts-noto-cjk gettext
 TEST_APT := $(RUN_APT) chromium postgresql
@@ -21,14 +25,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The demo runs without FIELD_ENCRYPTION_KEYS: a key pair is generated into var/ (production sets
 # the keys in the environment; `migrate` refuses to run without them otherwise).
 run: export FIELD_ENCRYPTION_DEV_KEY ?= 1
-# each gunicorn thread keeps its SQLite connection (a new one costs ~4 ms of CPU per request;
+# each gunicorn worker keeps its SQLite connection (a new one costs ~4 ms of CPU per request;
 # docs/deploy.md, benchmarks/README.md "Matching engine")
 run: export SQLITE_CONN_MAX_AGE ?= 60
 run: install assets messages migrate
 	@$(XIAKE) collectstatic --noinput -v0
 	@$(XIAKE) demo --if-empty --url http://$(HOST):$(PORT)/
 	$(PY) scripts/serve.py -- $(VENV)/bin/gunicorn xiake.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WORKERS) --threads 2 --timeout 120 --access-logfile - \
+		--workers $(WORKERS) --threads $(THREADS) --timeout 120 --access-logfile - \
 		--forwarded-allow-ips 127.0.0.1
 
 test: install-test assets messages lint test-sqlite test-postgres

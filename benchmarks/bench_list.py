@@ -29,6 +29,7 @@ from benchmarks.common import (
     PYTHON,
     REPO,
     fresh_var_dir,
+    gunicorn_shape,
     machine,
     median,
     now_iso,
@@ -103,15 +104,16 @@ def start_server(var_dir: Path, port: int) -> tuple[subprocess.Popen, Path]:
     """gunicorn exactly as ``make run`` starts it (access log to a file instead of the terminal)."""
     gunicorn = Path(PYTHON).with_name("gunicorn")
     log = var_dir / "gunicorn.log"
+    workers, threads = gunicorn_shape()
     args = [
         str(gunicorn),
         "xiake.wsgi:application",
         "--bind",
         f"{HOST}:{port}",
         "--workers",
-        os.environ.get("WORKERS", "3"),
+        workers,
         "--threads",
-        os.environ.get("THREADS", "2"),
+        threads,
         "--timeout",
         "120",
         "--access-logfile",
@@ -309,7 +311,9 @@ def run(
         "connections": CONNECTIONS,
         "rounds": rounds,
         "seconds_per_target": duration,
-        "server": "gunicorn xiake.wsgi:application --workers 3 --threads 2 (as make run)",
+        "server": "gunicorn xiake.wsgi:application --workers {} --threads {} (as make run)".format(
+            *gunicorn_shape()
+        ),
     }
     proc = None
     try:

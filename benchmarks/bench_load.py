@@ -48,6 +48,7 @@ from benchmarks.bench_list import free_port
 from benchmarks.common import (
     PYTHON,
     REPO,
+    gunicorn_shape,
     machine,
     median,
     now_iso,
@@ -175,7 +176,8 @@ def start_server(env: dict, var_dir: Path, port: int) -> subprocess.Popen:
     gunicorn = Path(PYTHON).with_name("gunicorn")
     args = [PYTHON, str(REPO / "scripts" / "serve.py"), "--grace", "20", "--"]
     args += [str(gunicorn), "xiake.wsgi:application", "--bind", f"{HOST}:{port}"]
-    args += ["--workers", os.environ.get("WORKERS", "3"), "--threads", "2", "--timeout", "120"]
+    workers, threads = gunicorn_shape()
+    args += ["--workers", workers, "--threads", threads, "--timeout", "120"]
     args += ["--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"]
     log = (var_dir / f"load-server-{port}.log").open("wb")
     proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=log, stderr=log)

@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO, machine, now_iso, table, write_json
+from benchmarks.common import REPO, gunicorn_shape, machine, now_iso, table, write_json
 
 BENCH = REPO.parent / "shared" / "data" / "bench"
 TARGET_ENGINE_P99_MS = 30
@@ -392,9 +392,10 @@ def http(
                 )
         finally:
             terminate(proc)
+        workers, threads = gunicorn_shape()
         server = {
-            "workers": os.environ.get("WORKERS", "3"),
-            "threads": os.environ.get("THREADS", "2"),
+            "workers": workers,
+            "threads": threads,
             "sqlite_conn_max_age": os.environ.get("SQLITE_CONN_MAX_AGE", "60"),
             "clients": clients,
         }

@@ -22,6 +22,15 @@ RESULTS_DIR = REPO / "var" / "bench"
 CORPUS = REPO.parent / "shared" / "data" / "corpora" / "csl_papers_dedup.jsonl"
 
 
+def gunicorn_shape() -> tuple[str, str]:
+    """(workers, threads) of gunicorn as ``make run`` starts it: 2 × cores + 1 sync workers (one
+    thread each), or ``WORKERS`` / ``THREADS`` from the environment."""
+    return (
+        os.environ.get("WORKERS") or str(2 * (os.cpu_count() or 1) + 1),
+        os.environ.get("THREADS") or "1",
+    )
+
+
 @dataclass
 class Measured:
     """One finished subprocess: wall time, peak resident memory and CPU time of that child alone."""

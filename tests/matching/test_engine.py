@@ -185,3 +185,30 @@ def test_facets_count_every_visible_candidate_not_only_the_page(orgs, users):
     assert results.facets["type"][0]["count"] == 9
     assert results.facets["industry"][0]["value"] == "33"
     assert results.items[0].score == 1.0
+
+
+def test_recommend_reads_the_signals_of_all_candidates_in_a_fixed_number_of_queries(orgs, users):
+    """Cooperation modes (a signal) are loaded for all candidates at once, and the source's
+    once: the number of queries does not grow with the candidates."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import term
+
+    joint = term("coop_mode", "joint")
+    demand = make_demand(orgs["enterprise"])
+    demand.cooperation_modes.add(joint)
+
+    def queries_for(n):
+        for _ in range(n):
+            make_achievement(orgs["university"]).cooperation_modes.add(joint)
+        engine().sync()
+        fresh = type(demand).objects.get(pk=demand.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            found = api.recommend(users["bureau"], fresh, "achievement", limit=50)
+        assert all(any(s["code"] == "coop_mode" for s in m.signals) for m in found.items)
+        return len(found.items), len(ctx.captured_queries)
+
+    few, many = queries_for(3), queries_for(12)
+    assert (few[0], many[0]) == (3, 15)
+    assert many[1] == few[1]

@@ -160,3 +160,23 @@ def test_records_get_pair_and_lead_fields_only_when_the_ranker_reads_them(monkey
     assert "接头~焊接" in fields["upairs"].split()
     assert "海水" not in fields["lead"] and "焊接" in fields["lead"]
     assert fields["body"] == off["body"]  # the words are the same either way
+
+
+def test_an_unfiltered_search_scores_as_the_filtered_one(tmp_path, a):
+    """Without filters the clauses go to tantivy as a bare union (block-max WAND may skip
+    documents); with a filter every document passes through it as a required clause. Same
+    documents, same scores, same order; the filter and exclusions still apply."""
+    texts = [
+        f"海水管道焊接接头第{i}号样品的点蚀与缝隙腐蚀问题{'锈蚀' * (i % 4)}" for i in range(60)
+    ]
+    texts += ["海水淡化装置的能耗", "双相不锈钢焊接接头耐点蚀性能"]
+    ix = _index(tmp_path, a, texts)
+    terms = {"海水": 1.0, "焊接接头": 2.0, "点蚀": 1.5, "锈蚀": 0.5}
+    bare = ix.search_words(terms, limit=10)
+    filtered = ix.search_words(terms, limit=10, kinds=["doc"])
+    assert len(bare) == 10
+    assert [k for k, _s in bare] == [k for k, _s in filtered]
+    assert [s for _k, s in bare] == pytest.approx([s for _k, s in filtered])
+    assert ix.search_words(terms, limit=10, kinds=["other"]) == []
+    best = bare[0][0]
+    assert best not in {k for k, _s in ix.search_words(terms, limit=10, exclude=[best])}

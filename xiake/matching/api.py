@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.html import escape
@@ -226,8 +226,11 @@ def _fetch(user, keys_scores, filters, *, card=False) -> list[tuple[str, object,
         if card:
             # classification terms come from the process-wide cache instead of three joins
             qs = (qs.select_related(*owner) if owner else qs).only(*documents.card_fields(kind))
-        elif documents.SELECT.get(kind):
-            qs = qs.select_related(*owner, *documents.SELECT[kind])
+        else:
+            select = (*documents.SELECT.get(kind, ()), *documents.SIGNAL_SELECT.get(kind, ()))
+            if select:
+                qs = qs.select_related(*owner, *select)
+            qs = qs.prefetch_related(*documents.SIGNAL_PREFETCH.get(kind, ()))
         if documents.PREFETCH.get(kind):  # what the explanation reads (an expert's achievements)
             qs = qs.prefetch_related(*documents.prefetches(kind, card=card))
         rows = list(qs)
@@ -312,7 +315,9 @@ def _row_facets(rows: list[dict]) -> dict[str, list[dict]]:
 
 # The same records come back search after search; normalising their texts (NFKC, and the
 # pure-Python traditional→simplified pass) was half the cost of explaining a page of results.
-_normalized = lru_cache(maxsize=4096)(normalize)
+# Two texts a record (all fields, and body + indicators): 4,096 entries thrashed on the 3,000
+# achievements of the demo; 16,384 hold ~8,000 records' texts in a few tens of MB per worker.
+_normalized = lru_cache(maxsize=16384)(normalize)
 
 
 def _explain(match: Match, query_terms: dict[str, float]) -> None:
@@ -717,6 +722,8 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
         hits, discipline_labels(user, hits), declared=disciplines_of(obj)
     )
     rows = _fetch(user, hits, None)
+    if documents.SIGNAL_PREFETCH.get(source_kind):  # read by signals_for for every candidate
+        prefetch_related_objects([obj], *documents.SIGNAL_PREFETCH[source_kind])
     top = max((score - lift_of(lifts, kind, t) for kind, t, score in rows), default=1.0) or 1.0
     matches = [Match(k, t, (score - lift_of(lifts, k, t)) / top) for k, t, score in rows]
     _add_discipline_signals(matches, lifts)  # one query for the disciplines' names

@@ -69,6 +69,10 @@ SELECT = {
     "enterprise": (),
 }
 PREFETCH = {"expert": ("achievements", "disciplines")}
+# What recommend's structured signals read beyond the row (``api.signals_for``: TRL, cooperation
+# modes), loaded with the candidates instead of one query per candidate.
+SIGNAL_SELECT = {"achievement": ("trl",)}
+SIGNAL_PREFETCH = {"achievement": ("cooperation_modes",), "demand": ("cooperation_modes",)}
 
 # The owner shown on a result card (its name); the rest of the organisation row is not read.
 CARD_OWNER = ("owner_org", "owner_org__name")

@@ -130,28 +130,36 @@ class LexicalIndex:
         return self.index.searcher().num_docs
 
     def _filters(self, kinds, public_only):
+        """Required clauses that only select: scored 0, so that a filtered search ranks and
+        scores its documents exactly as an unfiltered one (a scored kind term added its own
+        BM25 to every hit, which shifted each channel's max-normalisation)."""
         must = []
         if kinds:
             kq = [
                 (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "kind", k))
                 for k in kinds
             ]
-            must.append((tantivy.Occur.Must, tantivy.Query.boolean_query(kq)))
+            must.append(tantivy.Query.boolean_query(kq))
         if public_only:
-            must.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "public", 1)))
-        return must
+            must.append(tantivy.Query.term_query(self.schema, "public", 1))
+        return [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in must]
 
     def _run(self, should, kinds, public_only, limit, exclude=()):
         if not should:
             return []
-        clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(should))]
-        clauses += self._filters(kinds, public_only)
+        query = tantivy.Query.boolean_query(should)
+        clauses = self._filters(kinds, public_only)
         for key in exclude:
             clauses.append(
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "key", key))
             )
+        if clauses:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *clauses])
+        # else the query stays a union of (boosted) term clauses alone, which tantivy answers
+        # with block-max WAND, skipping documents that cannot reach the top ``limit``: at 1M
+        # documents 15 % faster than the same union wrapped as a required clause
         searcher = self.index.searcher()
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
+        hits = searcher.search(query, limit, count=False).hits
         out = []
         for score, addr in hits:
             doc = searcher.doc(addr)
