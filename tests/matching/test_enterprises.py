@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
 
+from tests.base import api_for
 from tests.factories import make_achievement, make_demand, make_org, make_user, term
 from tests.matching.conftest import corrupt_index
 from xiake.matching import api, documents
@@ -300,15 +301,43 @@ def test_the_achievement_page_shows_enterprises_that_may_need_it(client, orgs, w
     assert welding["enterprise"].name in html
     assert "曾发布相关需求：海水管道焊缝耐蚀改进" in html and "行业相同：金属制品业" in html
     assert welding["enterprise"].get_absolute_url() in html
-    # an enterprise is no source of a matches panel (yet), and unknown tabs stay 400
-    ent_url = reverse("matching:matches", args=["enterprise", welding["enterprise"].pk])
-    assert client.get(ent_url).status_code == 404
+    # unknown tabs stay 400
     assert (
         client.get(
             reverse("matching:matches", args=["achievement", a.pk]), {"type": "platform"}
         ).status_code
         == 400
     )
+
+
+def test_an_enterprise_page_shows_what_could_answer_its_demands(client, orgs, users, welding):
+    """The reverse direction: an enterprise's page has a matches panel (achievements, experts,
+    platforms) whose query is its profile without its name; its own records are left out; other
+    organisations have no panel, and an enterprise hidden from the viewer gives 404."""
+    ent = welding["enterprise"]
+    answer = make_achievement(orgs["university"])  # 双相不锈钢焊接接头耐点蚀…
+    make_achievement(orgs["university"], title="小麦抗旱育种", keywords="小麦", summary="育种")
+    own = make_achievement(ent, title="不锈钢焊缝耐点蚀焊材", keywords="焊缝,耐点蚀")
+    fragment = reverse("matching:matches", args=["enterprise", ent.pk])
+    client.force_login(users["university"])
+    page = client.get(ent.get_absolute_url()).content.decode()
+    assert f"{fragment}?type=achievement" in page and f"{fragment}?type=platform" in page
+    html = client.get(fragment, {"type": "achievement"}).content.decode()
+    assert answer.title in html
+    assert "小麦抗旱育种" not in html and own.title not in html
+    assert client.get(fragment, {"type": "enterprise"}).status_code == 400
+    # the name alone matches nothing: the query is what the enterprise asked for
+    assert "测试材料科技有限公司" not in api.query_text(ent)
+    # a university is no enterprise: no panel, and its fragment does not exist
+    uni = orgs["university"]
+    uni_fragment = reverse("matching:matches", args=["enterprise", uni.pk])
+    assert uni_fragment not in client.get(uni.get_absolute_url()).content.decode()
+    assert client.get(uni_fragment).status_code == 404
+    # from outside: an anonymous visitor may not see an enterprise without a public demand
+    client.logout()
+    hidden = reverse("matching:matches", args=["enterprise", orgs["enterprise2"].pk])
+    assert client.get(hidden).status_code == 404
+    assert client.get(fragment).status_code == 200
 
 
 def test_achievement_matches_api(client, orgs, users, welding):
@@ -398,3 +427,26 @@ def test_a_mark_on_an_enterprise_match_follows_the_enterprise_visibility_rule(
     body = {"source": f"achievement:{achievement.pk}", "target": f"enterprise:{other.pk}"}
     r = client.post(url, {**body, "value": "useful"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["value"] == "useful"
+
+
+def test_marks_on_an_enterprise_panel_are_stored_and_rerank_it(orgs, users, welding):
+    """有用 / 无关 on the enterprise's own panel: stored through the API; the enterprise's staff
+    are its editors, so their 无关 puts the target below every unmarked one."""
+    ent = welding["enterprise"]
+    first = make_achievement(orgs["university"])
+    second = make_achievement(orgs["university"])
+    top = api.recommend(users["enterprise"], ent, "achievement").items[0].obj
+    client = api_for(users["enterprise"])
+    body = {"source": f"enterprise:{ent.pk}", "target": f"achievement:{top.pk}"}
+    r = client.post("/api/v1/matching/feedback/", {**body, "value": "not_useful"}, format="json")
+    assert r.status_code == 200, r.content
+    ranked = api.recommend(users["enterprise"], ent, "achievement").items
+    assert {m.obj for m in ranked} >= {first, second}
+    assert ranked[-1].obj == top and ranked[-1].mark == "not_useful"
+    # a target the enterprise panel does not show: 400 naming the field
+    r = client.post(
+        "/api/v1/matching/feedback/",
+        {**body, "target": f"demand:{welding['weld'].pk}", "value": "useful"},
+        format="json",
+    )
+    assert r.status_code == 400 and "target" in r.json()

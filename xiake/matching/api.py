@@ -489,7 +489,12 @@ def query_text(obj) -> str:
     """The text a record asks with: its title, keywords, description and indicators."""
     kind = _kind_of_obj(obj)
     texts = documents.field_texts(kind, obj)
-    return "\n".join(texts[f] for f in ("title", "keywords", "body", "indicators") if texts.get(f))
+    # an enterprise's name (its profile's title) says who it is, not what it needs
+    fields = ("keywords", "body", "indicators") if kind == "enterprise" else QUERY_FIELDS
+    return "\n".join(texts[f] for f in fields if texts.get(f))
+
+
+QUERY_FIELDS = ("title", "keywords", "body", "indicators")
 
 
 def _kind_of_obj(obj) -> str:
@@ -680,12 +685,22 @@ def lift_of(lifts: dict, kind: str, obj) -> float:
     return lift.weight if lift else 0.0
 
 
+# How many of an enterprise's own records a recommendation for it leaves out, at most (each is
+# a clause of the query).
+MAX_OWN_EXCLUDED = 200
+
+
 def _excluded(source_kind: str, obj) -> list[str]:
     """Keys never recommended for ``obj``: itself, and its own organisation's profile (an
-    enterprise's achievement is not recommended to that enterprise)."""
+    enterprise's achievement is not recommended to that enterprise); for an enterprise, its own
+    achievements, experts and platforms."""
     out = [f"{source_kind}:{obj.pk}"]
     if getattr(obj, "owner_org_id", None):
         out.append(f"enterprise:{obj.owner_org_id}")
+    if source_kind == "enterprise":
+        for kind in ("achievement", "expert", "platform"):
+            own = documents.model_of(kind)._default_manager.filter(owner_org_id=obj.pk)
+            out += [f"{kind}:{pk}" for pk in own.values_list("pk", flat=True)[:MAX_OWN_EXCLUDED]]
     return out
 
 

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from xiake.core.roles import Role, is_bureau, role_of
 from xiake.matching import api
-from xiake.matching.documents import label, model_of
+from xiake.matching.documents import label, model_of, restricted
 from xiake.matching.feed import KINDS, kind_of
 
 # Which kinds each record kind is matched against (the tabs of its matches panel).
@@ -30,6 +30,8 @@ MATCH_TARGETS = {
     "achievement": ("demand", "expert", "enterprise"),
     "expert": ("demand", "achievement"),
     "platform": ("demand",),
+    # an enterprise's page: what could answer the demands its profile is made of
+    "enterprise": ("achievement", "expert", "platform"),
 }
 # Tab labels that say more than the kind's name.
 TAB_LABELS = {("achievement", "enterprise"): gettext_lazy("Enterprises that may need it")}
@@ -69,7 +71,8 @@ def matches_fragment(request, kind, pk):
     """The matches list of one record (loaded into its detail page by htmx)."""
     if kind not in MATCH_TARGETS:
         raise Http404
-    obj = get_object_or_404(model_of(kind).objects.restrict(request.user, "view"), pk=pk)
+    # documents.restricted: for an enterprise also "is an enterprise with a profile"
+    obj = get_object_or_404(restricted(kind, request.user), pk=pk)
     target = request.GET.get("type") or MATCH_TARGETS[kind][0]
     if target not in MATCH_TARGETS[kind]:
         return render(request, "400.html", {"message": _("Unknown type.")}, status=400)
@@ -154,6 +157,8 @@ def detail_section(request, resource, obj):
     kind = kind_of(resource.model)
     if kind not in MATCH_TARGETS:
         return None
+    if kind == "enterprise" and not restricted(kind, request.user).filter(pk=obj.pk).exists():
+        return None  # another kind of organisation, or an enterprise without a profile
     tabs = [(t, TAB_LABELS.get((kind, t)) or label(t, plural=True)) for t in MATCH_TARGETS[kind]]
     return render_to_string(
         "matching/matches_section.html",
