@@ -450,3 +450,21 @@ def test_marks_on_an_enterprise_panel_are_stored_and_rerank_it(orgs, users, weld
         format="json",
     )
     assert r.status_code == 400 and "target" in r.json()
+
+
+def test_enterprise_matches_api(client, orgs, users, welding):
+    ent = welding["enterprise"]
+    answer = make_achievement(orgs["university"])
+    url = f"/api/v1/enterprises/{ent.pk}/matches/"
+    body = client.get(url).json()  # anonymous: the enterprise has a public demand
+    assert body["results"][0]["id"] == answer.pk and body["results"][0]["type"] == "achievement"
+    assert body["results"][0]["feedback"] is None
+    assert client.get(url, {"type": "expert"}).status_code == 200
+    r = client.get(url, {"type": "demand"})
+    assert r.status_code == 400 and "type" in str(r.json())
+    # outside the boundary: not an enterprise, hidden from an anonymous visitor, absent
+    for org in (orgs["university"], orgs["enterprise2"]):
+        assert client.get(f"/api/v1/enterprises/{org.pk}/matches/").status_code == 404
+    assert client.get("/api/v1/enterprises/999999/matches/").status_code == 404
+    # a member sees every enterprise with a profile
+    assert api_for(users["university"]).get(url).status_code == 200

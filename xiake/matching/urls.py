@@ -23,4 +23,9 @@ urlpatterns = [
         views.api_achievement_matches,
         name="api_achievement_matches",
     ),
+    path(
+        "api/v1/enterprises/<int:pk>/matches/",
+        views.api_enterprise_matches,
+        name="api_enterprise_matches",
+    ),
 ]

@@ -385,7 +385,7 @@ def _matches_schema(kind):
 
 def _record_matches(request, kind, pk):
     """A record's matches as the API answers them (the record must be visible to the user)."""
-    obj = get_object_or_404(model_of(kind).objects.restrict(request.user, "view"), pk=pk)
+    obj = get_object_or_404(restricted(kind, request.user), pk=pk)
     targets = MATCH_TARGETS[kind]
     target = request.query_params.get("type") or targets[0]
     if target not in targets:
@@ -485,6 +485,16 @@ def api_achievement_matches(request, pk):
     """GET /api/v1/achievements/{id}/matches/?type=demand|expert|enterprise: for ``enterprise``
     the enterprises whose demands ask for something like the achievement (their profiles)."""
     return _record_matches(request, "achievement", pk)
+
+
+@_matches_schema("enterprise")
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_enterprise_matches(request, pk):
+    """GET /api/v1/enterprises/{id}/matches/?type=achievement|expert|platform: what could answer
+    the enterprise's profile (its description and public demands). 404 for an organisation that
+    is no enterprise with a profile, or one the user may not see among matches."""
+    return _record_matches(request, "enterprise", pk)
 
 
 def health(request):  # pragma: no cover - convenience for operators
