@@ -485,16 +485,16 @@ def candidates(user, q, type, limit: int = 20) -> list[tuple[str, int]]:  # noqa
 
 
 # -- recommendations ------------------------------------------------------------------------------
+QUERY_FIELDS = ("title", "keywords", "body", "indicators")
+
+
 def query_text(obj) -> str:
     """The text a record asks with: its title, keywords, description and indicators."""
     kind = _kind_of_obj(obj)
     texts = documents.field_texts(kind, obj)
     # an enterprise's name (its profile's title) says who it is, not what it needs
-    fields = ("keywords", "body", "indicators") if kind == "enterprise" else QUERY_FIELDS
+    fields = QUERY_FIELDS[1:] if kind == "enterprise" else QUERY_FIELDS
     return "\n".join(texts[f] for f in fields if texts.get(f))
-
-
-QUERY_FIELDS = ("title", "keywords", "body", "indicators")
 
 
 def _kind_of_obj(obj) -> str:
@@ -690,15 +690,15 @@ def lift_of(lifts: dict, kind: str, obj) -> float:
 MAX_OWN_EXCLUDED = 200
 
 
-def _excluded(source_kind: str, obj) -> list[str]:
-    """Keys never recommended for ``obj``: itself, and its own organisation's profile (an
-    enterprise's achievement is not recommended to that enterprise); for an enterprise, its own
-    achievements, experts and platforms."""
+def _excluded(source_kind: str, obj, kinds) -> list[str]:
+    """Keys of ``kinds`` never recommended for ``obj``: itself, and its own organisation's
+    profile (an enterprise's achievement is not recommended to that enterprise); for an
+    enterprise, its own records."""
     out = [f"{source_kind}:{obj.pk}"]
     if getattr(obj, "owner_org_id", None):
         out.append(f"enterprise:{obj.owner_org_id}")
     if source_kind == "enterprise":
-        for kind in ("achievement", "expert", "platform"):
+        for kind in (k for k in kinds if documents.has_owner(k)):
             own = documents.model_of(kind)._default_manager.filter(owner_org_id=obj.pk)
             out += [f"{kind}:{pk}" for pk in own.values_list("pk", flat=True)[:MAX_OWN_EXCLUDED]]
     return out
@@ -718,7 +718,7 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
     if ix is None:
         eng.rebuild_in_background()
         return Results([], fallback=True)
-    excluded = _excluded(source_kind, obj)
+    excluded = _excluded(source_kind, obj, kinds)
     hits = ranker.rank(
         ix,
         analyzer(),
