@@ -119,3 +119,9 @@ def test_the_compiled_and_the_pure_python_segmenters_agree(a):
 def test_the_segmenter_is_chosen_in_settings(settings):
     settings.MATCHING_SEGMENTER = "jieba"
     assert Analyzer().segmenter == "jieba"
+
+
+def test_char_grams_of_other_lengths():
+    assert char_grams("焊缝锈蚀", n=3) == ["焊缝锈", "缝锈蚀"]
+    assert char_grams("焊缝 锈", n=3) == ["焊缝", "锈"]  # shorter runs whole
+    assert char_grams("焊缝", n=1) == ["焊", "缝"]

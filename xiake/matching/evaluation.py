@@ -156,6 +156,30 @@ def ours_tokeniser(settings=(ranker.DEFAULT,)):
     )
 
 
+def build_ours(corpus: dict, path: Path, settings=(ranker.DEFAULT,)):
+    """Our index of a BEIR ``corpus`` (from :func:`load_beir`) at ``path``, with the fields that
+    any of ``settings`` reads; returns it and each document's field strings (title words, body
+    words, tags, bigrams, pairs, unordered pairs, lead), in corpus order."""
+    toks = parallel_map(ours_tokeniser(settings), list(corpus.values()))
+    ix = LexicalIndex.create(path)
+    ix.write(
+        {
+            "key": did,
+            "kind": "doc",
+            "pk": i,
+            "title": t,
+            "body": b,
+            "tags": d,
+            "grams": g,
+            "pairs": p,
+            "upairs": u,
+            "lead": ld,
+        }
+        for i, (did, (t, b, d, g, p, u, ld)) in enumerate(zip(corpus, toks, strict=True))
+    )
+    return ix, toks
+
+
 def _plain(doc):
     title, text, _discipline = doc
     return " ".join(plain_analyzer().tokens(f"{title} {text}"))
@@ -223,24 +247,7 @@ def evaluate(
     variants = dict(variants or {})
     with tempfile.TemporaryDirectory(prefix="xiake-eval-") as tmp:
         started = time.monotonic()
-        tokenise = ours_tokeniser([params, *variants.values()])
-        toks = parallel_map(tokenise, pairs)
-        ours = LexicalIndex.create(Path(tmp) / "ours")
-        ours.write(
-            {
-                "key": did,
-                "kind": "doc",
-                "pk": i,
-                "title": t,
-                "body": b,
-                "tags": d,
-                "grams": g,
-                "pairs": p,
-                "upairs": u,
-                "lead": ld,
-            }
-            for i, (did, (t, b, d, g, p, u, ld)) in enumerate(zip(corpus, toks, strict=True))
-        )
+        ours, toks = build_ours(corpus, Path(tmp) / "ours", [params, *variants.values()])
         out["index_seconds"] = round(time.monotonic() - started, 1)
         out["index_docs_per_second"] = round(len(corpus) / max(1e-9, out["index_seconds"]))
         progress(f"  our index: {len(corpus)} documents in {out['index_seconds']} s")

@@ -306,15 +306,15 @@ def unordered_pairs(words: list[str], window: int) -> list[str]:
     return out
 
 
-def char_grams(text, *, normalized: bool = False) -> list[str]:
-    """Overlapping CJK character bigrams (single characters for one-character runs) and ASCII runs."""
+def char_grams(text, *, normalized: bool = False, n: int = 2) -> list[str]:
+    """Overlapping CJK character ``n``-grams (bigrams; a shorter run whole) and ASCII runs."""
     text = text if normalized else normalize(text)
     grams: list[str] = []
     for run in _CJK_RUN.findall(text):
-        if len(run) == 1:
+        if len(run) <= n:
             grams.append(run)
         else:
-            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+            grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
     grams.extend(_ASCII_RUN.findall(text))
     return grams
 
