@@ -1,5 +1,6 @@
 """Typed readers for settings taken from the environment (Healthchecks-style)."""
 
+import json
 import os
 
 
@@ -24,3 +25,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json(name: str, default=None):
+    """A JSON value (e.g. an object of options); unset or empty → ``default``. Malformed JSON
+    stops the start with the variable's name rather than running half-configured."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name} is not valid JSON: {exc}") from exc

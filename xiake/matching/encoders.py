@@ -114,6 +114,17 @@ class SentenceTransformersEncoder(Encoder):
         return self._model.encode([prefix + t for t in texts], normalize_embeddings=True)
 
 
+def post_json(url: str, body: dict, api_key: str = "", timeout: float = 10.0):
+    """POST ``body`` as JSON to an intranet model server and return its decoded answer (raises
+    whatever urllib or json raise: the caller turns it into its own error)."""
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    if api_key:
+        req.add_header("Authorization", f"Bearer {api_key}")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read())
+
+
 class EndpointEncoder(Encoder):
     """An OpenAI-compatible embeddings endpoint (``POST {url}/embeddings``)."""
 
@@ -136,14 +147,10 @@ class EndpointEncoder(Encoder):
         self.dim = 0
 
     def _post(self, texts: list[str]) -> np.ndarray:
-        body = json.dumps({"input": texts, "model": self.model}).encode()
-        req = urllib.request.Request(self.url, data=body, method="POST")
-        req.add_header("Content-Type", "application/json")
-        if self.api_key:
-            req.add_header("Authorization", f"Bearer {self.api_key}")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                payload = json.loads(resp.read())
+            payload = post_json(
+                self.url, {"input": texts, "model": self.model}, self.api_key, self.timeout
+            )
             rows = sorted(payload["data"], key=lambda r: r.get("index", 0))
             arr = np.asarray([r["embedding"] for r in rows], dtype=np.float32)
         except Exception as exc:

@@ -2,7 +2,8 @@
 
 Systems: ``xiake`` (lexical: word fields + bigram channel), ``bm25-jieba`` (stock jieba, one field,
 tantivy BM25), and with ``dense=True`` also ``e5`` (the encoder alone, HNSW) and ``xiake-hybrid``
-(lexical and dense fused). ``max_queries`` takes evenly spaced queries (the files are ordered by
+(lexical and dense fused); with a ``reranker`` (:mod:`xiake.matching.rerankers`) also
+``xiake-rerank``, the best of those with its first results re-scored. ``max_queries`` takes evenly spaced queries (the files are ordered by
 source, so the first N would be a biased sample); ``max_docs`` keeps the first N documents and
 only the queries whose relevant documents all remain (a smaller, easier corpus for every system
 alike: for bounded dense runs).
@@ -27,7 +28,7 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-from xiake.matching import ranker
+from xiake.matching import ranker, rerankers
 from xiake.matching.lexical import LexicalIndex
 from xiake.matching.text import (
     analyzer,
@@ -231,6 +232,7 @@ def evaluate(
     encoder=None,
     params: ranker.Params = ranker.DEFAULT,
     variants: dict[str, ranker.Params] | None = None,
+    reranker=None,
 ) -> dict:
     progress = progress or (lambda msg: print(msg, file=sys.stderr))
     corpus, queries, qrels = load_beir(dataset)
@@ -289,6 +291,8 @@ def evaluate(
             out["dense_index_seconds"] = round(time.monotonic() - t0, 1)
             qvecs = dict(zip(queries, encoder.queries(list(queries.values())), strict=True))
             names += ["e5", "xiake-hybrid"]
+        if reranker is not None:
+            names.append("xiake-rerank")
         names += list(variants)
         if dense:
             names += [f"{name}-hybrid" for name in variants]
@@ -333,6 +337,7 @@ def evaluate(
             runs["xiake"][qid] = [k for k, _s in hits]
             runs["bm25-jieba"][qid] = [k for k, _s in bhits]
             scores[qid] = hits
+            spent = t1 - t0  # the cost of the system whose results the re-ranker reads
             if dix is not None:
                 t3 = time.monotonic()
                 dhits = dix.search(qvecs[qid], 100)
@@ -346,6 +351,7 @@ def evaluate(
                 runs["e5"][qid] = [k for k, _s in dhits]
                 runs["xiake-hybrid"][qid] = [k for k, _s in hybrid]
                 scores[qid] = hybrid
+                spent += t5 - t3
                 for name, vp in variants.items():  # each variant with the dense channel too
                     tv = time.monotonic()
                     vwords, vgrams, vpairs = vcands[name]
@@ -354,6 +360,14 @@ def evaluate(
                     )[0][:100]
                     runs[f"{name}-hybrid"][qid] = [k for k, _s in vhybrid]
                     timings[f"{name}-hybrid"] += (time.monotonic() - tv) + (t4 - t3) + vspent[name]
+            if reranker is not None:  # the first results of the best system, re-scored
+                tr = time.monotonic()
+                best = scores[qid]
+                reranked = rerankers.rerank(
+                    reranker, text, best, lambda key: passage_text(*corpus[key][:2])
+                )
+                runs["xiake-rerank"][qid] = [k for k, _s in reranked]
+                timings["xiake-rerank"] += spent + (time.monotonic() - tr)
     out["systems"] = {
         name: {
             **metrics(run, qrels),

@@ -95,6 +95,20 @@ class Command(BaseCommand):
             action="store_true",
             help="only fill the vector cache with the corpus passages (slow; resumable)",
         )
+        parser.add_argument(
+            "--rerank",
+            action="store_true",
+            help="also score xiake-rerank: the site's re-ranker (settings.MATCHING_RERANKER) "
+            "over the first results of xiake (of xiake-hybrid with --dense)",
+        )
+
+    def _reranker(self):
+        from xiake.matching.rerankers import configured
+
+        reranker = configured()
+        if reranker is None:
+            raise CommandError("no re-ranker configured (settings.MATCHING_RERANKER)")
+        return reranker
 
     def _encoder(self):
         from xiake.matching.encoders import configured
@@ -145,6 +159,7 @@ class Command(BaseCommand):
             progress=lambda m: self.stderr.write(m),
             params=params,
             variants=variants,
+            reranker=self._reranker() if opts["rerank"] else None,
         )
         if opts["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
