@@ -3,10 +3,10 @@
 Systems: ``xiake`` (lexical: word fields + bigram channel), ``bm25-jieba`` (stock jieba, one field,
 tantivy BM25), and with ``dense=True`` also ``e5`` (the encoder alone, HNSW) and ``xiake-hybrid``
 (lexical and dense fused); with a ``reranker`` (:mod:`xiake.matching.rerankers`) also
-``xiake-rerank``, the best of those with its first results re-scored. ``max_queries`` takes evenly spaced queries (the files are ordered by
-source, so the first N would be a biased sample); ``max_docs`` keeps the first N documents and
-only the queries whose relevant documents all remain (a smaller, easier corpus for every system
-alike: for bounded dense runs).
+``xiake-rerank``, the best of those with its first results re-scored. ``max_queries`` takes
+evenly spaced queries (the files are ordered by source, so the first N would be a biased
+sample); ``max_docs`` keeps the first N documents and only the queries whose relevant documents
+all remain (a smaller, easier corpus for every system alike: for bounded dense runs).
 
 Discipline: a document's ``metadata.discipline`` (CSL abstracts carry one, patents do not) is
 indexed as an achievement's discipline is — its name in the ``tags`` field — and is the label the
