@@ -724,35 +724,71 @@ def _excluded(source_kind: str, obj, kinds) -> list[str]:
     return out
 
 
-def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
-    """Records of ``type`` that answer ``obj`` (e.g. achievements for a demand), best first."""
+@dataclass
+class _Asking:
+    """What ``recommend`` ranks with for one source and target type: the query, the open index,
+    the ranker's arguments (kinds, visibility, the source's own records left out, the dense
+    channel's candidates) and the engine (None when the index is unavailable)."""
+
+    q: str
+    eng: object = None
+    ix: object = None
+    args: dict = field(default_factory=dict)
+
+
+def _asking(user, obj, type, limit: int) -> _Asking:  # noqa: A002
     kinds = _kinds(type)
-    limit = max(1, min(int(limit or 10), MAX_LIMIT))
     source_kind = _kind_of_obj(obj)
     q = clean_query(query_text(obj))
     if not q:
-        return Results([])
+        return _Asking(q)
     eng = engine()
     eng.refresh_on_read()
     ix = eng.lexical()
     if ix is None:
         eng.rebuild_in_background()
-        return Results([], fallback=True)
+        return _Asking(q, eng)
     excluded = _excluded(source_kind, obj, kinds)
-    hits = ranker.rank(
-        ix,
-        analyzer(),
-        q,
-        kinds=kinds,
-        public_only=_public_only(user),
-        limit=limit * 5,
-        exclude=excluded,
-        dense=[
-            (k, v)
-            for k, v in _dense(eng, q, kinds, _public_only(user), limit * 5 + len(excluded))
-            if k not in excluded
-        ],
+    public_only = _public_only(user)
+    dense = [
+        (k, v)
+        for k, v in _dense(eng, q, kinds, public_only, limit * 5 + len(excluded))
+        if k not in excluded
+    ]
+    args = dict(
+        kinds=kinds, public_only=public_only, limit=limit * 5, exclude=excluded, dense=dense
     )
+    return _Asking(q, eng, ix, args)
+
+
+def text_scores(user, obj, type, keys, limit: int = MAX_LIMIT) -> dict[str, float]:  # noqa: A002
+    """The text score ``recommend(user, obj, type, limit)`` gives each of ``keys`` (the fused
+    lexical and dense score, 1 for its best candidate) — also for records beyond its candidates,
+    which it never scores: fitting weights from labels needs them (a docking outcome may pair
+    records the ranker did not find). 0 for a record the text does not match at all."""
+    limit = max(1, min(int(limit or 10), MAX_LIMIT))
+    asking = _asking(user, obj, type, limit)
+    if asking.ix is None:
+        return dict.fromkeys(keys, 0.0)
+    return ranker.scores_of(
+        asking.ix,
+        analyzer(),
+        asking.q,
+        keys,
+        dense_of=asking.eng.dense_similarities(asking.q, keys) if asking.args["dense"] else None,
+        **asking.args,
+    )
+
+
+def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
+    """Records of ``type`` that answer ``obj`` (e.g. achievements for a demand), best first."""
+    limit = max(1, min(int(limit or 10), MAX_LIMIT))
+    asking = _asking(user, obj, type, limit)
+    if asking.ix is None:
+        return Results([], fallback=asking.eng is not None)
+    q = asking.q
+    hits = ranker.rank(asking.ix, analyzer(), q, **asking.args)
+    source_kind = _kind_of_obj(obj)
     # the source's own disciplines when it declares some, else the neighbours' vote
     hits, lifts, _inference = ranker.label_rerank(
         hits, discipline_labels(user, hits), declared=disciplines_of(obj)

@@ -403,18 +403,29 @@ class Engine:
         except Exception:  # the dense channel is an extra: never fail the lexical sync
             logger.exception("dense index sync failed")
 
-    def dense_search(self, q: str, *, kinds=(), public_only=False, limit=100):
-        """(key, cosine) from the dense channel; [] when there is no dense index or encoder."""
+    def _dense_query(self, q: str):
+        """(dense index, query vector), or (None, None) without vectors or a matching encoder."""
         ix = self.dense()
         if ix is None or not len(ix):
-            return []
+            return None, None
         from xiake.matching.encoders import configured
 
         encoder = configured()
         if encoder is None or encoder.name != ix.encoder_name:
+            return None, None
+        return ix, encoder.queries([q])[0]
+
+    def dense_similarities(self, q: str, keys) -> dict[str, float]:
+        """The dense channel's cosine of ``q`` to each of ``keys`` it holds ({} without vectors)."""
+        ix, vec = self._dense_query(q)
+        return {} if ix is None else ix.similarities(vec, keys)
+
+    def dense_search(self, q: str, *, kinds=(), public_only=False, limit=100):
+        """(key, cosine) from the dense channel; [] when there is no dense index or encoder."""
+        ix, vec = self._dense_query(q)
+        if ix is None:
             return []
         kinds = set(kinds or ())
-        vec = encoder.queries([q])[0]
 
         def allowed(key):
             return (not kinds or key.split(":", 1)[0] in kinds) and (

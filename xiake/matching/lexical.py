@@ -144,7 +144,7 @@ class LexicalIndex:
             must.append(tantivy.Query.term_query(self.schema, "public", 1))
         return [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in must]
 
-    def _run(self, should, kinds, public_only, limit, exclude=()):
+    def _run(self, should, kinds, public_only, limit, exclude=(), only=()):
         if not should:
             return []
         query = tantivy.Query.boolean_query(should)
@@ -152,6 +152,17 @@ class LexicalIndex:
         for key in exclude:
             clauses.append(
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "key", key))
+            )
+        if only:  # these records alone, scored as in an open search (the filter scores 0)
+            keys = [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "key", key))
+                for key in only
+            ]
+            clauses.append(
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.const_score_query(tantivy.Query.boolean_query(keys), 0.0),
+                )
             )
         if clauses:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *clauses])
@@ -176,6 +187,7 @@ class LexicalIndex:
         fields: dict[str, float] | None = None,
         exclude=(),
         extra: dict[tuple[str, str], float] | None = None,
+        only=(),
     ) -> list[tuple[str, float]]:
         """BM25 over the word fields; each term's clauses boosted by field weight × term weight;
         ``extra`` adds (field, term) clauses with their own boosts (word pairs)."""
@@ -189,7 +201,7 @@ class LexicalIndex:
         for (field, term), weight in list((extra or {}).items())[:MAX_QUERY_GRAMS]:
             q = tantivy.Query.term_query(self.schema, field, term)
             should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, weight)))
-        return self._run(should, kinds, public_only, limit, exclude)
+        return self._run(should, kinds, public_only, limit, exclude, only)
 
     def search_grams(
         self,
@@ -200,6 +212,7 @@ class LexicalIndex:
         limit=100,
         exclude=(),
         weights: dict[str, float] | None = None,
+        only=(),
     ) -> list[tuple[str, float]]:
         """BM25 over the character-bigram field (each clause boosted by ``weights`` when given)."""
         seen = list(dict.fromkeys(grams))[:MAX_QUERY_GRAMS]
@@ -209,7 +222,7 @@ class LexicalIndex:
             if weights is not None:
                 q = tantivy.Query.boost_query(q, weights.get(g, 1.0))
             should.append((tantivy.Occur.Should, q))
-        return self._run(should, kinds, public_only, limit, exclude)
+        return self._run(should, kinds, public_only, limit, exclude, only)
 
     def search_fields(
         self,
@@ -219,6 +232,7 @@ class LexicalIndex:
         public_only=False,
         limit=100,
         exclude=(),
+        only=(),
     ) -> list[tuple[str, float]]:
         """BM25 over (field, term) clauses, each boosted by its weight (the pair channel)."""
         should = [
@@ -228,7 +242,7 @@ class LexicalIndex:
             )
             for (f, t), w in list(terms.items())[:MAX_QUERY_GRAMS]
         ]
-        return self._run(should, kinds, public_only, limit, exclude)
+        return self._run(should, kinds, public_only, limit, exclude, only)
 
     def doc_freq(self, field: str, term: str) -> int:
         return self.index.searcher().doc_freq(field, term)

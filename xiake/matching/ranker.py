@@ -285,11 +285,12 @@ def lexical_rankings(
     params=DEFAULT,
     doc_terms=None,
     associated=None,
+    only=(),
 ):
     """Word, bigram and (``pair_weight`` > 0) word-pair channels, as :class:`Rankings`.
     ``doc_terms`` (keys → their index words) enables the feedback round when ``params.prf_docs``
     > 0; ``associated`` (a table of :func:`associations`) the association expansion when
-    ``params.assoc_terms`` > 0."""
+    ``params.assoc_terms`` > 0; ``only`` (keys) scores those records alone."""
     text = normalize(text)
     terms = query_terms(ix, analyzer, text, params)
     if params.assoc_terms > 0 and associated:
@@ -297,7 +298,9 @@ def lexical_rankings(
     fields = params.fields
     if params.lead_weight > 0:
         fields = {**fields, LEAD_FIELD: params.lead_weight}
-    search = dict(kinds=kinds, public_only=public_only, limit=depth, exclude=exclude, fields=fields)
+    search = dict(
+        kinds=kinds, public_only=public_only, limit=depth, exclude=exclude, fields=fields, only=only
+    )
     wanted = query_pairs(ix, analyzer, text, params) if params.pair_weight > 0 else {}
     if params.pair_in_words and wanted:  # SDM proper: pair features summed into one BM25 score
         search["extra"] = {key: w * params.pair_weight for key, w in wanted.items()}
@@ -322,11 +325,12 @@ def lexical_rankings(
             limit=depth,
             exclude=exclude,
             weights=gram_weights,
+            only=only,
         )
     pairs = []
     if wanted:
         pairs = ix.search_fields(
-            wanted, kinds=kinds, public_only=public_only, limit=depth, exclude=exclude
+            wanted, kinds=kinds, public_only=public_only, limit=depth, exclude=exclude, only=only
         )
     return Rankings(words, grams, pairs)
 
@@ -377,6 +381,50 @@ def rank(
         params=params,
     )
     return fuse(words, grams, dense, params, pairs=pairs)[:limit]
+
+
+def scores_of(
+    ix: LexicalIndex,
+    analyzer: Analyzer,
+    text: str,
+    keys,
+    *,
+    kinds=(),
+    public_only: bool = False,
+    limit: int = 10,
+    exclude=(),
+    dense: list[tuple[str, float]] | None = None,
+    dense_of: Mapping[str, float] | None = None,
+    params: Params = DEFAULT,
+) -> dict[str, float]:
+    """The fused score :func:`rank` (with the same arguments) gives each of ``keys``, divided by
+    its best candidate's — for a record among its candidates exactly what it ranks by, and for one
+    beyond them what it would have scored: every channel's score of that record on the channel's
+    own scale (``dense_of``: the records' cosine similarities, on the scale of ``dense``).
+    0 for a record no channel matches. For the default CombSUM fusion."""
+    keys = list(dict.fromkeys(keys))
+    depth = max(CANDIDATES, limit)
+    search = dict(kinds=kinds, public_only=public_only, exclude=exclude, params=params)
+    words, grams, pairs = lexical_rankings(ix, analyzer, text, depth=depth, **search)
+    fused = fuse(words, grams, dense, params, pairs=pairs)
+    out = dict.fromkeys(keys, 0.0)
+    if not fused or not keys:
+        return out
+    mine = lexical_rankings(ix, analyzer, text, depth=len(keys), only=keys, **search)
+    channels = ((words, 1.0), (grams, params.gram_weight), (pairs, params.pair_weight))
+    for (ranked, weight), own in zip(channels, mine, strict=True):
+        if ranked:
+            top = ranked[0][1] or 1.0
+            for key, score in own:
+                out[key] += weight * score / top
+    if dense and dense_of:
+        hi, lo = dense[0][1], dense[-1][1]
+        span = (hi - lo) or 1.0
+        for key, cosine in dense_of.items():
+            if key in out:  # below the dense candidates' lowest it counts 0, as in :func:`fuse`
+                out[key] += params.dense_weight * max(0.0, (cosine - lo) / span)
+    best = fused[0][1] or 1.0
+    return {key: score / best for key, score in out.items()}
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,20 @@ class DenseIndex:
                 break
         return out
 
+    def similarities(self, vector: np.ndarray, keys) -> dict[str, float]:
+        """Cosine similarity of ``vector`` to each of ``keys`` that the index holds (exact, from
+        the stored vectors: also for records a search would not reach)."""
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        out = {}
+        for key in keys:
+            label = self.label.get(key)
+            if label is None:
+                continue
+            v = np.asarray(self.index.get(label), dtype=np.float32).reshape(-1)
+            out[key] = float(q @ v / (np.linalg.norm(v) or 1.0))
+        return out
+
     def save(self, path: Path | None = None) -> None:
         path = Path(path or self.path)
         path.mkdir(parents=True, exist_ok=True)

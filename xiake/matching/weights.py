@@ -205,8 +205,9 @@ def fit_arrays(x, y, *, folds: int = 5, l2: float = 1.0, min_per_class: int = MI
 def dataset(user, labels) -> tuple[np.ndarray, np.ndarray, int]:
     """Feature rows and labels of ``labels`` as ``user`` sees them (the bureau sees everything):
     one ``recommend`` per source and target kind gives its first 100 candidates' features; a
-    labelled target beyond them gets its structured signals and a text score of 0. Labels of
-    records that no longer exist (or that ``user`` may not view) are skipped and counted."""
+    labelled target beyond them gets its structured signals and the text score ``recommend``
+    would have given it (``api.text_scores``). Labels of records that no longer exist (or that
+    ``user`` may not view) are skipped and counted."""
     from xiake.matching import api
     from xiake.matching.labels import split_key, viewable
 
@@ -226,10 +227,20 @@ def dataset(user, labels) -> tuple[np.ndarray, np.ndarray, int]:
             except api.QueryError:
                 continue
             features.update((f"{m.kind}:{m.obj.pk}", m.features) for m in results)
+        beyond: dict[str, list[str]] = defaultdict(list)
+        for label in found:
+            if label.target not in features:
+                beyond[label.target.split(":")[0]].append(label.target)
+        text: dict[str, float] = {}
+        for kind, keys in beyond.items():
+            try:
+                text.update(api.text_scores(user, source, kind, keys, limit=api.MAX_LIMIT))
+            except api.QueryError:
+                continue
         for label in found:
             feats = features.get(label.target)
             if feats is None:
-                feats = _direct_features(user, source, label.target)
+                feats = _direct_features(user, source, label.target, text.get(label.target, 0.0))
             if feats is None:
                 skipped += 1
                 continue
@@ -238,14 +249,14 @@ def dataset(user, labels) -> tuple[np.ndarray, np.ndarray, int]:
     return np.array(rows, dtype=float).reshape(-1, len(FEATURES)), np.array(ys), skipped
 
 
-def _direct_features(user, source, target_key) -> dict | None:
+def _direct_features(user, source, target_key, text: float) -> dict | None:
     from xiake.matching import api
     from xiake.matching.labels import split_key, viewable
 
     target = viewable(user, *split_key(target_key, "target"))
     if target is None:
         return None
-    match = api.Match(target_key.split(":")[0], target, 0.0)
+    match = api.Match(target_key.split(":")[0], target, text)
     match.signals = api.signals_for(source, target)
     if api.disciplines_of(source) & api.disciplines_of(target):
         match.signals.append({"code": "discipline", "weight": DEFAULTS["discipline"], "label": ""})
