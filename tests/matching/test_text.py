@@ -1,6 +1,9 @@
 """The Chinese text pipeline on tricky input."""
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +95,34 @@ def test_parallel_tokenisation_equals_inline(a):
 
     texts = [f"第{i}号双相不锈钢焊接接头耐点蚀，Fe3O4纳米颗粒{i}" for i in range(200)]
     assert parallel_map(a.tokens, texts, chunksize=8, processes=2) == [a.tokens(t) for t in texts]
+
+
+# a process with a SIGTERM handler that does not exit (as a task worker or a test runner installs)
+# finishes and abandons its parallel tokenisation without waiting for ever on its workers
+_PARALLEL_UNDER_A_SIGTERM_HANDLER = """
+import signal
+from xiake.matching.text import parallel_imap, parallel_map
+signal.signal(signal.SIGTERM, lambda *args: None)
+items = [f"text {i}" for i in range(400)]
+for _ in range(10):
+    assert parallel_map(str.upper, items, processes=2, chunksize=8) == [t.upper() for t in items]
+    rest = parallel_imap(str.upper, items, processes=2, chunksize=8)
+    assert next(rest) == "TEXT 0"
+    rest.close()  # abandoned half-way: the workers are stopped
+print("done")
+"""
+
+
+def test_parallel_tokenisation_ends_its_workers_under_a_sigterm_handler():
+    done = subprocess.run(
+        [sys.executable, "-c", _PARALLEL_UNDER_A_SIGTERM_HANDLER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "done"
 
 
 def test_traditional_conversion_is_skipped_only_for_simplified_text():

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import re
+import signal
 import threading
 import unicodedata
 from functools import cache
@@ -391,11 +392,27 @@ def parallel_imap(fn, items: list, *, processes: int | None = None, chunksize: i
         yield from (fn(x) for x in items)
         return
     _pool_fn = fn
+    pool = mp.get_context("fork").Pool(processes, initializer=_default_sigterm)
+    finished = False
     try:
-        with mp.get_context("fork").Pool(processes) as pool:
-            yield from pool.imap(_pool_call, items, chunksize=chunksize)
+        yield from pool.imap(_pool_call, items, chunksize=chunksize)
+        finished = True
     finally:
+        # Done: let the workers take their stop sentinel and exit. Abandoned half-way: kill
+        # them. (Pool's context manager always terminates: a worker killed while holding the
+        # task queue's lock left the other blocked on it for good, when it ignored SIGTERM.)
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
         _pool_fn = None
+
+
+def _default_sigterm():
+    """Workers die on SIGTERM whatever handler the forking process had installed (a server's,
+    a test runner's): ``Pool.terminate`` relies on it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def parallel_map(fn, items: list, *, processes: int | None = None, chunksize: int = 64) -> list:
