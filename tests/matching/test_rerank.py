@@ -85,6 +85,18 @@ def test_rerank_lifts_the_first_results_by_their_scores_and_keeps_the_rest_below
     assert rerank(None, "q", hits, str) == hits
 
 
+class Crashing(Reranker):
+    """A backend failing with an error of its own (a model that cannot load, say)."""
+
+    def scores(self, query, texts):
+        raise OSError("model file unreadable")
+
+
+def test_any_failure_of_the_reranker_keeps_the_fused_order():
+    hits = [("a", 1.0), ("b", 0.9)]
+    assert rerank(Crashing(), "q", hits, str) == hits
+
+
 @pytest.mark.django_db
 def test_search_and_recommend_use_the_sites_reranker_and_survive_its_failure(
     stub, settings, orgs, users
@@ -107,11 +119,15 @@ def test_search_and_recommend_use_the_sites_reranker_and_survive_its_failure(
     demand = make_demand(orgs["enterprise"], title="焊缝在海水里锈蚀", description=query)
     assert [m.obj for m in api.recommend(users["bureau"], demand, "achievement")][0] == cathodic
 
-    settings.MATCHING_RERANKER = {"backend": "endpoint", "url": stub_url, "model": "broken"}
-    assert [m.obj for m in api.search(users["bureau"], query, type="achievement")][:2] == [
-        plain,
-        cathodic,
-    ]
+    for broken in (
+        {"backend": "endpoint", "url": stub_url, "model": "broken"},  # fails on each call
+        {"backend": "cross-encoder", "path": "/nonexistent/model"},  # cannot even be built
+    ):
+        settings.MATCHING_RERANKER = broken
+        assert [m.obj for m in api.search(users["bureau"], query, type="achievement")][:2] == [
+            plain,
+            cathodic,
+        ]
 
 
 @pytest.mark.django_db
@@ -123,6 +139,9 @@ def test_eval_matching_scores_the_reranker_beside_the_ranker(stub_url, settings,
     ]
     _beir(tmp_path / "set", corpus, {"q": "焊缝海水腐蚀"}, {"q": {"cathodic": 2}})
     with pytest.raises(CommandError, match="no re-ranker configured"):
+        call_command("eval_matching", "--dataset", str(tmp_path / "set"), "--rerank")
+    settings.MATCHING_RERANKER = {"backend": "cross-encoder", "path": str(tmp_path / "none")}
+    with pytest.raises(CommandError, match="no cross-encoder model directory"):
         call_command("eval_matching", "--dataset", str(tmp_path / "set"), "--rerank")
     settings.MATCHING_RERANKER = {"backend": "endpoint", "url": stub_url, "model": "m"}
     systems = eval_systems(tmp_path / "set", "--rerank")

@@ -416,6 +416,8 @@ def _reranked(q: str, matches: list) -> list:
     if reranker is None or len(matches) < 2:
         return matches
     by_key = {f"{m.kind}:{m.obj.pk}": m for m in matches}
+    for kind in {m.kind for m in matches[: reranker.top]}:  # enterprises' demands in one query
+        documents.prepare(kind, [m.obj for m in matches[: reranker.top] if m.kind == kind])
     hits = rerankers.rerank(
         reranker,
         q,
@@ -731,6 +733,7 @@ class _Asking:
     channel's candidates) and the engine (None when the index is unavailable)."""
 
     q: str
+    source_kind: str
     eng: object = None
     ix: object = None
     args: dict = field(default_factory=dict)
@@ -741,13 +744,13 @@ def _asking(user, obj, type, limit: int) -> _Asking:  # noqa: A002
     source_kind = _kind_of_obj(obj)
     q = clean_query(query_text(obj))
     if not q:
-        return _Asking(q)
+        return _Asking(q, source_kind)
     eng = engine()
     eng.refresh_on_read()
     ix = eng.lexical()
     if ix is None:
         eng.rebuild_in_background()
-        return _Asking(q, eng)
+        return _Asking(q, source_kind, eng)
     excluded = _excluded(source_kind, obj, kinds)
     public_only = _public_only(user)
     dense = [
@@ -758,7 +761,7 @@ def _asking(user, obj, type, limit: int) -> _Asking:  # noqa: A002
     args = dict(
         kinds=kinds, public_only=public_only, limit=limit * 5, exclude=excluded, dense=dense
     )
-    return _Asking(q, eng, ix, args)
+    return _Asking(q, source_kind, eng, ix, args)
 
 
 def text_scores(user, obj, type, keys, limit: int = MAX_LIMIT) -> dict[str, float]:  # noqa: A002
@@ -788,7 +791,7 @@ def recommend(user, obj, type, limit: int = 10) -> Results:  # noqa: A002
         return Results([], fallback=asking.eng is not None)
     q = asking.q
     hits = ranker.rank(asking.ix, analyzer(), q, **asking.args)
-    source_kind = _kind_of_obj(obj)
+    source_kind = asking.source_kind
     # the source's own disciplines when it declares some, else the neighbours' vote
     hits, lifts, _inference = ranker.label_rerank(
         hits, discipline_labels(user, hits), declared=disciplines_of(obj)

@@ -104,15 +104,25 @@ def build(config: dict | None) -> Reranker | None:
     raise RerankerError(f"unknown re-ranker backend {backend!r}")
 
 
-@cache
-def _configured(key: str):
+def from_settings() -> Reranker | None:
+    """The re-ranker ``settings.MATCHING_RERANKER`` describes (raises RerankerError when it
+    cannot be built: for commands, which should say so)."""
     from django.conf import settings
 
     return build(getattr(settings, "MATCHING_RERANKER", None))
 
 
+@cache
+def _configured(key: str):
+    try:
+        return from_settings()
+    except RerankerError:  # logged once per process: searches go on with the fused order
+        logger.exception("re-ranker not available; fused order kept")
+        return None
+
+
 def configured() -> Reranker | None:
-    """The site's re-ranker (None: off)."""
+    """The site's re-ranker for searches (None: off, or not buildable — logged)."""
     from django.conf import settings
 
     return _configured(repr(getattr(settings, "MATCHING_RERANKER", None)))
@@ -130,7 +140,9 @@ def rerank(reranker: Reranker | None, query: str, hits: list, text_of) -> list:
         scores = reranker.scores(
             query[:QUERY_CHARS], [(text_of(key) or "")[:PASSAGE_CHARS] for key, _s in head]
         )
-    except RerankerError:
+    except (
+        Exception
+    ):  # any backend's failure (a model that cannot load, a timeout): never the search's
         logger.exception("re-ranker failed; fused order kept")
         return hits
     lo, hi = min(scores), max(scores)

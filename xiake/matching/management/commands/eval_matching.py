@@ -103,9 +103,12 @@ class Command(BaseCommand):
         )
 
     def _reranker(self):
-        from xiake.matching.rerankers import configured
+        from xiake.matching.rerankers import RerankerError, from_settings
 
-        reranker = configured()
+        try:
+            reranker = from_settings()
+        except RerankerError as exc:
+            raise CommandError(str(exc)) from exc
         if reranker is None:
             raise CommandError("no re-ranker configured (settings.MATCHING_RERANKER)")
         return reranker
